@@ -1,0 +1,164 @@
+"""Text normalisers shared by every loader: NFKC, amounts, era years, percentages.
+
+All functions are pure and raise :class:`ValueError` (never return a guess) when
+the input cannot be read exactly.
+
+>>> nfkc("協⼒")  # Kangxi radical ⼒ (U+2F12) becomes 力
+'協力'
+>>> parse_amount("2, 126. 2億円").yen
+212620000000
+>>> parse_amount("１，５８４百万円").yen
+1584000000
+>>> era_to_fiscal_year("令和", "元")
+2019
+>>> fiscal_year_from_text("令和7年度当初予算")
+2025
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+__all__ = [
+    "Amount",
+    "AMOUNT_RE",
+    "DASHES",
+    "ERA_START",
+    "UNIT_YEN",
+    "era_to_fiscal_year",
+    "fiscal_year_from_text",
+    "is_dash",
+    "nfkc",
+    "parse_amount",
+    "parse_percent",
+    "squash",
+]
+
+#: Gregorian year of 元年 (year 1) of each era.
+ERA_START = {"平成": 1989, "令和": 2019}
+
+#: Multiplier to yen of each printed unit.
+UNIT_YEN = {"億円": 10**8, "百万円": 10**6, "千円": 10**3, "万円": 10**4, "円": 1}
+
+#: Characters the documents print in a cell that has no figure.
+DASHES = frozenset("―—－-‐–ー─")
+
+# After NFKC: digits, commas and a decimal point, possibly split by spaces
+# ("2, 126. 2億円"); the unit follows, possibly after a space ("27.1 億円").
+AMOUNT_RE = re.compile(
+    r"(?P<number>\d{1,3}(?:\s?,\s?\d{3})+(?:\s?\.\s?\d+)?|\d+(?:\s?\.\s?\d+)?)\s?"
+    r"(?P<unit>億円|百万円|千円|万円)"
+)
+_STRICT_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})*(?:\.\d+)?|\d+(?:\.\d+)?")
+_ERA_YEAR = re.compile(r"(?P<era>平成|令和)\s*(?P<year>元|\d{1,2})\s*年")
+
+
+def nfkc(text: str) -> str:
+    """NFKC-normalise: full-width digits and Latin, Kangxi radicals, ideographic spaces.
+
+    >>> nfkc("１２．３億円（ＩＰＡ）")
+    '12.3億円(IPA)'
+    """
+    return unicodedata.normalize("NFKC", text)
+
+
+def squash(text: str) -> str:
+    """NFKC plus all white space removed: the key used to compare names.
+
+    >>> squash("リスク管理枠組み (RMF) の導入")
+    'リスク管理枠組み(RMF)の導入'
+    """
+    return re.sub(r"\s+", "", nfkc(text))
+
+
+def is_dash(cell: str) -> bool:
+    """True when a table cell is a dash meaning "no figure".
+
+    >>> is_dash(" ― "), is_dash("—"), is_dash("0.3億円")
+    (True, True, False)
+    """
+    stripped = cell.strip()
+    return len(stripped) == 1 and stripped in DASHES
+
+
+@dataclass(frozen=True)
+class Amount:
+    """An amount as printed and in integer yen."""
+
+    printed: str
+    number: str  # the number as printed, normalised ("2,126.2")
+    unit: str  # 億円, 百万円 …
+    yen: int
+
+
+def parse_amount(text: str) -> Amount:
+    """Read one amount such as ``15.3億円``, ``１，５８４百万円`` or ``2, 126. 2億円``.
+
+    The whole string (after stripping) must be the amount; anything else raises
+    ``ValueError``. A value that is not a whole number of yen raises too.
+
+    >>> parse_amount("0. 3億円").yen
+    30000000
+    >>> parse_amount("1,0 6 4.0億円")
+    Traceback (most recent call last):
+    ...
+    ValueError: not an amount: '1,0 6 4.0億円'
+    """
+    norm = nfkc(text).strip()
+    match = AMOUNT_RE.fullmatch(norm)
+    if match is None:
+        raise ValueError(f"not an amount: {text!r}")
+    number = re.sub(r"\s", "", match["number"])
+    if not _STRICT_NUMBER.fullmatch(number):
+        raise ValueError(f"not an amount: {text!r}")
+    try:
+        value = Decimal(number.replace(",", "")) * UNIT_YEN[match["unit"]]
+    except InvalidOperation as e:  # pragma: no cover - regex guarantees digits
+        raise ValueError(f"not an amount: {text!r}") from e
+    if value != value.to_integral_value():
+        raise ValueError(f"amount is not a whole number of yen: {text!r}")
+    return Amount(printed=text.strip(), number=number, unit=match["unit"], yen=int(value))
+
+
+def parse_percent(text: str) -> Decimal:
+    """Read a percentage such as ``67.8%`` or ``２．８ %``.
+
+    >>> parse_percent("2.8 %")
+    Decimal('2.8')
+    """
+    norm = re.sub(r"\s", "", nfkc(text))
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)%", norm)
+    if match is None:
+        raise ValueError(f"not a percentage: {text!r}")
+    return Decimal(match[1])
+
+
+def era_to_fiscal_year(era: str, year: str) -> int:
+    """Gregorian year of a Japanese era year (``元`` is year 1).
+
+    >>> era_to_fiscal_year("平成", "26"), era_to_fiscal_year("令和", "7")
+    (2014, 2025)
+    """
+    era = nfkc(era)
+    if era not in ERA_START:
+        raise ValueError(f"unknown era: {era!r}")
+    year = nfkc(year).strip()
+    number = 1 if year == "元" else int(year)
+    if number < 1:
+        raise ValueError(f"era year must be positive: {year!r}")
+    return ERA_START[era] + number - 1
+
+
+def fiscal_year_from_text(text: str) -> int:
+    """The Gregorian fiscal year of the first era year in ``text``.
+
+    >>> fiscal_year_from_text("（令和元年度当初予算 712.9億円）")
+    2019
+    """
+    match = _ERA_YEAR.search(nfkc(text))
+    if match is None:
+        raise ValueError(f"no era year in {text!r}")
+    return era_to_fiscal_year(match["era"], match["year"])

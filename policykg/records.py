@@ -1,0 +1,176 @@
+"""Typed records: what loaders return and the graph builder consumes.
+
+Loaders never touch the graph; they return lists of these frozen dataclasses.
+Every record carries a :class:`SourceSpan` (document id and 1-based line range
+in the bundled corpus file), so every triple built from it can cite its source.
+Names are kept *as printed* (original code points); resolution to canonical
+entities happens in the graph builder through the registry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class BudgetKind(str, Enum):
+    INITIAL = "initial"  # 当初予算
+    SUPPLEMENTARY = "supplementary"  # 補正予算
+
+
+class BudgetStatus(str, Enum):
+    REQUEST = "request"  # 概算要求
+    DRAFT = "draft"  # 予算政府案 / 予算案
+    ENACTED = "enacted"  # 予算額 (成立)
+
+
+class ScopeKind(str, Enum):
+    MEASURE = "measure"
+    OVERALL = "overall"
+    STRATEGY_AREA = "strategy-area"
+    AGENCY = "agency"
+
+
+class Origin(str, Enum):
+    """Where in a document a figure was printed."""
+
+    SUMMARY_TABLE = "summary-table"  # 主な施策例及び予算額 table
+    AREA_CHART = "area-chart"  # 分野別内訳 chart
+    HEADLINE = "headline"  # the overall total on a cover page
+    MEASURE_PAGE = "measure-page"  # a per-measure page
+
+
+@dataclass(frozen=True, order=True)
+class SourceSpan:
+    doc: str  # corpus document id
+    line: int  # first line, 1-based
+    end_line: int  # last line, inclusive
+
+    def __str__(self) -> str:
+        if self.line == self.end_line:
+            return f"{self.doc}:{self.line}"
+        return f"{self.doc}:{self.line}-{self.end_line}"
+
+
+@dataclass(frozen=True)
+class BudgetFigure:
+    """One stated budget figure."""
+
+    scope_kind: ScopeKind
+    scope: str  # measure name / area label / agency name as printed; "" for overall
+    agency: str  # agency as printed (measures; "" otherwise)
+    area: int | None  # strategy area number, where the scope is or sits in an area
+    fiscal_year: int
+    budget: BudgetKind
+    status: BudgetStatus
+    yen: int
+    number: str  # number as printed, normalised (e.g. "2,126.2")
+    unit: str  # unit as printed (億円, 百万円)
+    printed: str  # the amount text exactly as printed
+    origin: Origin
+    source: SourceSpan
+    inclusive: bool = False  # "…の内数": part of a larger sum, not a figure of its own
+
+
+@dataclass(frozen=True)
+class AgencyShare:
+    agency: str  # as printed
+    fiscal_year: int
+    budget: BudgetKind
+    status: BudgetStatus
+    percent: str  # as printed, normalised decimal ("67.8")
+    source: SourceSpan
+
+
+@dataclass(frozen=True)
+class AreaShare:
+    area: int
+    label: str
+    fiscal_year: int
+    budget: BudgetKind
+    status: BudgetStatus
+    percent: str
+    source: SourceSpan
+
+
+@dataclass(frozen=True)
+class MeasureMention:
+    """A measure named in a document (summary-table row or page title)."""
+
+    name: str  # as printed
+    agency: str  # as printed
+    area: int | None
+    area_label: str
+    source: SourceSpan
+
+
+@dataclass(frozen=True)
+class MeasureAttribute:
+    """A labelled line of a measure page: 事業主体, 事業スキーム, 補助対象, 補助率, 計画年度."""
+
+    measure: str  # measure name as printed in the document's table or page title
+    key: str  # the label as printed, e.g. 事業主体
+    value: str  # the value as printed
+    source: SourceSpan
+
+
+@dataclass(frozen=True)
+class PlanPeriod:
+    measure: str
+    start_year: int
+    end_year: int
+    printed: str
+    source: SourceSpan
+
+
+@dataclass(frozen=True)
+class ProgramMention:
+    program: str  # programme name as printed
+    operator: str  # operator as printed ("" when the text names none)
+    measure: str  # measure as printed ("" when not tied to a measure)
+    source: SourceSpan
+
+
+@dataclass(frozen=True)
+class LegalBasis:
+    measure: str
+    law: str  # law name as printed
+    article: str  # "13", "103の2" …; "" when not stated
+    paragraph: str
+    item: str
+    printed: str
+    source: SourceSpan
+
+
+@dataclass(frozen=True)
+class FundingFlow:
+    measure: str
+    funder: str  # as printed ("国" is resolved to the measure's agency)
+    recipient: str
+    instrument: str  # 交付金 / 補助 / 委託 / 請負, as printed
+    yen: int | None
+    printed: str
+    source: SourceSpan
+
+
+@dataclass(frozen=True)
+class Warning_:
+    """Something a loader could not read; reported with file:line, never dropped silently."""
+
+    message: str
+    snippet: str
+    source: SourceSpan
+
+
+Record = (
+    BudgetFigure
+    | AgencyShare
+    | AreaShare
+    | MeasureMention
+    | MeasureAttribute
+    | PlanPeriod
+    | ProgramMention
+    | LegalBasis
+    | FundingFlow
+    | Warning_
+)
