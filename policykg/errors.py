@@ -50,3 +50,9 @@ class QueryError(PolicyKGError):
     """A query is unknown, malformed, refused (updates) or badly parameterised."""
 
     exit_code = 2
+
+
+class RegistryError(PolicyKGError):
+    """The entity registry data is malformed: duplicate keys or names, dangling links."""
+
+    exit_code = 3

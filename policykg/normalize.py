@@ -32,6 +32,7 @@ __all__ = [
     "fiscal_year_from_text",
     "is_dash",
     "nfkc",
+    "nfkc_with_offsets",
     "parse_amount",
     "parse_percent",
     "squash",
@@ -56,13 +57,47 @@ _STRICT_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})*(?:\.\d+)?|\d+(?:\.\d+)?")
 _ERA_YEAR = re.compile(r"(?P<era>平成|令和)\s*(?P<year>元|\d{1,2})\s*年")
 
 
+# CJK Radicals Supplement code points have no NFKC decomposition, yet PDF
+# extraction emits them for ordinary ideographs (「国⺠」 in the FY2023 document).
+_RADICALS = str.maketrans(
+    {
+        "\u2e9f": "母", "\u2ea0": "民", "\u2ec4": "西", "\u2eca": "足", "\u2ed1": "長",
+        "\u2ed8": "青", "\u2edd": "食", "\u2ee4": "鬼", "\u2ee9": "黄", "\u2eeb": "斉",
+        "\u2eed": "歯", "\u2ef3": "亀",
+    }
+)
+
+
 def nfkc(text: str) -> str:
-    """NFKC-normalise: full-width digits and Latin, Kangxi radicals, ideographic spaces.
+    """NFKC-normalise: full-width digits and Latin, Kangxi radicals, ideographic spaces,
+    plus the CJK Radicals Supplement characters that stand for ordinary ideographs.
 
     >>> nfkc("１２．３億円（ＩＰＡ）")
     '12.3億円(IPA)'
+    >>> nfkc("国⺠が安全で安⼼して")
+    '国民が安全で安心して'
     """
-    return unicodedata.normalize("NFKC", text)
+    return unicodedata.normalize("NFKC", text).translate(_RADICALS)
+
+
+def nfkc_with_offsets(text: str) -> tuple[str, list[int]]:
+    """NFKC per character, with the offset in ``text`` of each normalised character.
+
+    Lets a parser match on normalised text and cut the *printed* string out of
+    the original: ``text[offsets[i]:offsets[j]]``. A final entry maps the end.
+
+    >>> norm, off = nfkc_with_offsets("ＩＰＡ交付金")
+    >>> norm, off
+    ('IPA交付金', [0, 1, 2, 3, 4, 5, 6])
+    """
+    parts: list[str] = []
+    offsets: list[int] = []
+    for i, ch in enumerate(text):
+        n = nfkc(ch)
+        parts.append(n)
+        offsets.extend([i] * len(n))
+    offsets.append(len(text))
+    return "".join(parts), offsets
 
 
 def squash(text: str) -> str:

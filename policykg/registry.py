@@ -1,0 +1,275 @@
+"""The registry of known entities: agencies, bodies, programmes, laws, measures, areas.
+
+Curated facts live in ``policykg/data/registry.toml`` (each entity with the
+corpus lines that justify it); this module loads and validates them and builds
+an alias index per kind (the pattern of rdflib's ``plugin.py`` registry).
+
+Names are compared through :func:`lookup_key`: NFKC, white space removed,
+casefolded, 強靱 folded to 強靭 and middle-dot variants unified. An unknown
+name raises :class:`~policykg.errors.UnknownEntityError` showing that key.
+
+>>> reg = Registry.load()
+>>> reg.resolve(Kind.AGENCY, "経産省").key
+'meti'
+>>> reg.resolve(Kind.AGENCY, "厚⽣労働省").label_ja  # Kangxi radical ⽣
+'厚生労働省'
+>>> [(e.key, s, t) for e, s, t in reg.scan(Kind.PROGRAM, "NICTのCYDER・NICTER")]
+[('cyder', 5, 10), ('nicter', 11, 17)]
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tomllib
+from dataclasses import dataclass, fields
+from enum import Enum
+from pathlib import Path
+
+from policykg.errors import RegistryError, UnknownEntityError
+from policykg.normalize import nfkc, squash
+
+__all__ = ["DEFAULT_PATH", "Entity", "Kind", "Registry", "lookup_key"]
+
+log = logging.getLogger(__name__)
+
+#: The bundled data file.
+DEFAULT_PATH = Path(__file__).parent / "data" / "registry.toml"
+
+
+class Kind(str, Enum):
+    AGENCY = "agency"
+    BODY = "body"
+    PROGRAM = "program"
+    LAW = "law"
+    MEASURE = "measure"
+    AREA = "area"
+
+
+#: Kinds in which a ``parent`` key of an entity of each kind is looked up.
+_PARENT_KINDS: dict[Kind, tuple[Kind, ...]] = {
+    Kind.AGENCY: (Kind.AGENCY,),
+    Kind.BODY: (Kind.AGENCY, Kind.BODY),
+    Kind.PROGRAM: (Kind.BODY, Kind.AGENCY, Kind.PROGRAM),
+    Kind.LAW: (Kind.AGENCY,),
+    Kind.MEASURE: (Kind.AGENCY,),
+    Kind.AREA: (),
+}
+
+_SOURCE_RE = re.compile(r"[a-z0-9-]+:\d+(?:-\d+)?")
+# Variant characters that the documents print for the same name.
+_FOLD = str.maketrans({"靱": "靭", "·": "・", "•": "・", "‧": "・", "∙": "・"})
+# After folding: characters of a key and the variants each matches in a text.
+_VARIANTS = {"靭": "靭靱", "・": "・·•‧∙"}
+
+
+@dataclass(frozen=True)
+class Entity:
+    kind: Kind
+    key: str  # ASCII slug, unique within kind, used in IRIs
+    label_ja: str
+    label_en: str  # "" if unknown
+    aliases: tuple[str, ...]  # printed variants (ja and en)
+    parent: str = ""  # see _PARENT_KINDS: supervising agency, operator, parent agency
+    kind_detail: str = ""  # body: incorporated-administrative-agency …; law: act
+    continues: tuple[str, ...] = ()  # measure: keys of earlier measures it continues
+    sources: tuple[str, ...] = ()  # "doc-id:line" citations
+    number: int = 0  # area: number in its strategy edition
+    edition: str = ""  # area: strategy edition ("2018", "2021")
+    note: str = ""  # curator's remark (why an alias or a link is there)
+
+    def names(self) -> tuple[str, ...]:
+        """Label(s) and aliases: every string this entity is found by."""
+        names = (self.label_ja, self.label_en, *self.aliases)
+        return tuple(dict.fromkeys(n for n in names if n))
+
+
+def lookup_key(name: str) -> str:
+    """The normalised key names are compared by.
+
+    >>> lookup_key("産業サイバーセキュリティ強靱化事業") == lookup_key("産業サイバーセキュリティ強靭化事業")
+    True
+    >>> lookup_key("リスク管理枠組み （ＲＭＦ） の導⼊")
+    'リスク管理枠組み(rmf)の導入'
+    """
+    return squash(name).casefold().translate(_FOLD)
+
+
+def _alias_pattern(alias: str) -> str:
+    """A regex matching ``alias`` in NFKC text, white space allowed between characters."""
+    key = lookup_key(alias)
+    parts = []
+    for ch in key:
+        variants = _VARIANTS.get(ch)
+        parts.append(f"[{re.escape(variants)}]" if variants else re.escape(ch))
+    body = r"\s*".join(parts)
+    if key[0].isascii() and key[0].isalnum():
+        body = r"(?<![A-Za-z0-9])" + body
+    if key[-1].isascii() and key[-1].isalnum():
+        body += r"(?![A-Za-z0-9])"
+    return body
+
+
+def _entity(kind: Kind, raw: dict, origin: str) -> Entity:
+    allowed = {f.name for f in fields(Entity)} - {"kind"}
+    unknown = set(raw) - allowed
+    if unknown:
+        raise RegistryError(f"{origin}: {kind.value} entry has unknown fields {sorted(unknown)}")
+    for name in ("key", "label_ja"):
+        if not isinstance(raw.get(name), str) or not raw[name]:
+            raise RegistryError(f"{origin}: {kind.value} entry lacks {name}: {raw!r}")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", raw["key"]):
+        raise RegistryError(f"{origin}: key is not an ASCII slug: {raw['key']!r}")
+    for source in raw.get("sources", ()):
+        if not _SOURCE_RE.fullmatch(source):
+            raise RegistryError(f"{origin}: {raw['key']}: bad source citation {source!r}")
+    values = dict(raw)
+    for name in ("aliases", "continues", "sources"):
+        values[name] = tuple(raw.get(name, ()))
+    values.setdefault("label_en", "")
+    return Entity(kind=kind, **values)
+
+
+class Registry:
+    """Known entities by kind and canonical key, with an alias index."""
+
+    def __init__(self, entities: list[Entity]) -> None:
+        self._by_key: dict[Kind, dict[str, Entity]] = {k: {} for k in Kind}
+        self._by_name: dict[Kind, dict[str, list[Entity]]] = {k: {} for k in Kind}
+        for entity in entities:
+            self._add(entity)
+        self._check_links()
+        self._scanners: dict[Kind, tuple[re.Pattern[str], dict[str, Entity]]] = {}
+
+    def _add(self, entity: Entity) -> None:
+        keys = self._by_key[entity.kind]
+        if entity.key in keys:
+            raise RegistryError(f"duplicate {entity.kind.value} key {entity.key!r}")
+        keys[entity.key] = entity
+        index = self._by_name[entity.kind]
+        for name in {lookup_key(n) for n in entity.names()}:
+            holders = index.setdefault(name, [])
+            for other in holders:
+                # Areas (numbered per strategy edition) may share labels; nothing else may.
+                same_slot = (other.edition, other.number) == (entity.edition, entity.number)
+                if entity.kind is not Kind.AREA or same_slot:
+                    raise RegistryError(
+                        f"{entity.kind.value} name {name!r} of {entity.key!r} "
+                        f"is already a name of {other.key!r}"
+                    )
+            holders.append(entity)
+
+    def _check_links(self) -> None:
+        for kind, entities in self._by_key.items():
+            for entity in entities.values():
+                if entity.parent:
+                    self.parent_of(entity)
+                for key in entity.continues:
+                    if kind is not Kind.MEASURE or key not in entities:
+                        raise RegistryError(
+                            f"{kind.value} {entity.key!r} continues unknown measure {key!r}"
+                        )
+                if kind is Kind.AREA and (not entity.edition or entity.number < 1):
+                    raise RegistryError(f"area {entity.key!r} lacks edition or number")
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Registry:
+        """Load and validate a registry file (default: the bundled data file)."""
+        path = DEFAULT_PATH if path is None else Path(path)
+        try:
+            with path.open("rb") as f:
+                data = tomllib.load(f)
+        except (OSError, tomllib.TOMLDecodeError) as e:
+            raise RegistryError(f"cannot read registry {path}: {e}") from e
+        unknown = set(data) - {k.value for k in Kind}
+        if unknown:
+            raise RegistryError(f"{path}: unknown entity kinds {sorted(unknown)}")
+        entities = [
+            _entity(kind, raw, str(path)) for kind in Kind for raw in data.get(kind.value, [])
+        ]
+        log.debug("loaded %d entities from %s", len(entities), path)
+        return cls(entities)
+
+    def find(self, kind: Kind, name: str) -> Entity | None:
+        """The entity printed as ``name``, or None. Ambiguous names raise RegistryError."""
+        holders = self._by_name[kind].get(lookup_key(name), [])
+        if len(holders) > 1:
+            keys = [e.key for e in holders]
+            raise RegistryError(f"{kind.value} name {name!r} is ambiguous: {keys}")
+        return holders[0] if holders else None
+
+    def resolve(self, kind: Kind, name: str) -> Entity:
+        """The entity printed as ``name``; raises UnknownEntityError when unknown."""
+        entity = self.find(kind, name)
+        if entity is None:
+            raise UnknownEntityError(kind.value, name, lookup_key(name))
+        return entity
+
+    def get(self, kind: Kind, key: str) -> Entity:
+        """The entity with canonical ``key``."""
+        try:
+            return self._by_key[kind][key]
+        except KeyError as e:
+            raise UnknownEntityError(kind.value, key, key) from e
+
+    def entities(self, kind: Kind) -> list[Entity]:
+        """All entities of ``kind``, sorted by key."""
+        return sorted(self._by_key[kind].values(), key=lambda e: e.key)
+
+    def parent_of(self, entity: Entity) -> Entity | None:
+        """The entity that ``entity.parent`` names (agency, operator …), or None."""
+        if not entity.parent:
+            return None
+        found = [
+            self._by_key[k][entity.parent]
+            for k in _PARENT_KINDS[entity.kind]
+            if entity.parent in self._by_key[k]
+        ]
+        if len(found) != 1:
+            raise RegistryError(
+                f"{entity.kind.value} {entity.key!r}: parent {entity.parent!r} "
+                f"names {len(found)} entities"
+            )
+        return found[0]
+
+    def continued_by(self, key: str) -> list[Entity]:
+        """Measures that list measure ``key`` in their ``continues``."""
+        return [e for e in self.entities(Kind.MEASURE) if key in e.continues]
+
+    def area(self, edition: str, number: int, label: str) -> Entity:
+        """The area ``number`` of strategy ``edition`` whose names include ``label``."""
+        wanted = lookup_key(label)
+        for entity in self.entities(Kind.AREA):
+            if entity.edition == edition and entity.number == number:
+                if wanted in {lookup_key(n) for n in entity.names()}:
+                    return entity
+        raise UnknownEntityError(Kind.AREA.value, f"({edition}) ({number}) {label}", wanted)
+
+    def scan(self, kind: Kind, text: str) -> list[tuple[Entity, int, int]]:
+        """Every non-overlapping occurrence of a name of ``kind`` in ``nfkc(text)``.
+
+        Offsets are into the NFKC-normalised text; the longest name wins at a
+        position; ASCII names need non-alphanumeric neighbours ("IPA" is not
+        found in "IPAD").
+        """
+        pattern, groups = self._scanner(kind)
+        found = []
+        for match in pattern.finditer(nfkc(text)):
+            found.append((groups[match.lastgroup], match.start(), match.end()))
+        return found
+
+    def _scanner(self, kind: Kind) -> tuple[re.Pattern[str], dict[str, Entity]]:
+        if kind not in self._scanners:
+            names = [
+                (lookup_key(n), n, e) for e in self.entities(kind) for n in e.names()
+            ]
+            names.sort(key=lambda t: (-len(t[0]), t[0]))
+            groups: dict[str, Entity] = {}
+            alternatives = []
+            for i, (_, name, entity) in enumerate(names):
+                groups[f"n{i}"] = entity
+                alternatives.append(f"(?P<n{i}>{_alias_pattern(name)})")
+            never = r"(?!x)x"
+            pattern = re.compile("|".join(alternatives) or never, re.IGNORECASE)
+            self._scanners[kind] = (pattern, groups)
+        return self._scanners[kind]

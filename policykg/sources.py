@@ -1,0 +1,141 @@
+"""The corpus manifest and strict reading of source files.
+
+The manifest (``corpus/manifest.toml``) names each bundled document with a
+stable id, title, issuer, fiscal year, layout family and table columns. Files
+are read as strict UTF-8; anything else is a :class:`LoaderError` naming the
+file and line, never a silent replacement character.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from .errors import LoaderError, ManifestError
+from .records import BudgetKind, BudgetStatus
+
+CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
+
+#: Files larger than this are refused before reading (bounded memory).
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+class Layout(str, Enum):
+    NISC_PDFTEXT = "nisc-budget-pdftext"
+    NISC_MARKDOWN = "nisc-budget-markdown"
+    METI_WG = "meti-wg-markdown"
+
+
+@dataclass(frozen=True)
+class Column:
+    fiscal_year: int
+    budget: BudgetKind
+    status: BudgetStatus
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    path: Path
+    original_file: str
+    sha256: str
+    title: str
+    title_en: str
+    issuer: str
+    issuer_key: str
+    fiscal_year: int
+    layout: Layout
+    strategy: str = ""
+    columns: tuple[Column, ...] = ()
+    columns_line: int = 0
+    short_row_columns: tuple[int, ...] = ()
+
+
+def corpus_dir() -> Path:
+    """The bundled corpus folder (inside the installed package)."""
+    from importlib import resources
+
+    bundled = Path(str(resources.files("policykg.corpus")))
+    return bundled if (bundled / "manifest.toml").exists() else CORPUS_DIR
+
+
+def load_manifest(path: Path | None = None) -> list[Document]:
+    """Read the manifest; every file it names must exist and match its checksum."""
+    path = path or corpus_dir() / "manifest.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise ManifestError(f"{path}: cannot read manifest: {e}") from e
+    documents = []
+    seen: set[str] = set()
+    for n, entry in enumerate(data.get("document", []), 1):
+        try:
+            doc = _document(entry, path.parent)
+        except (KeyError, ValueError, TypeError) as e:
+            raise ManifestError(f"{path}: document #{n}: bad or missing field: {e}") from e
+        if doc.id in seen:
+            raise ManifestError(f"{path}: duplicate document id {doc.id!r}")
+        seen.add(doc.id)
+        documents.append(doc)
+    if not documents:
+        raise ManifestError(f"{path}: no [[document]] entries")
+    return documents
+
+
+def _document(entry: dict, base: Path) -> Document:
+    doc_path = base / entry["file"]
+    if not doc_path.is_file():
+        raise ManifestError(f"{base / 'manifest.toml'}: {entry['id']}: file {entry['file']} not found")
+    columns = tuple(
+        Column(int(c["fiscal_year"]), BudgetKind(c["budget"]), BudgetStatus(c["status"]))
+        for c in entry.get("columns", [])
+    )
+    return Document(
+        id=entry["id"],
+        path=doc_path,
+        original_file=entry["original_file"],
+        sha256=entry["sha256"],
+        title=entry["title"],
+        title_en=entry.get("title_en", ""),
+        issuer=entry["issuer"],
+        issuer_key=entry["issuer_key"],
+        fiscal_year=int(entry["fiscal_year"]),
+        layout=Layout(entry["layout"]),
+        strategy=entry.get("strategy", ""),
+        columns=columns,
+        columns_line=int(entry.get("columns_line", 0)),
+        short_row_columns=tuple(entry.get("short_row_columns", ())),
+    )
+
+
+def read_text(path: Path, *, expected_sha256: str = "") -> str:
+    """Read a source file as strict UTF-8.
+
+    Raises LoaderError for: a file over MAX_FILE_BYTES, an empty file, bytes that
+    are not UTF-8 (with the line of the first bad byte), NUL bytes (binary data)
+    and a checksum that does not match the manifest.
+    """
+    name = str(path)
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise LoaderError(name, 0, f"{size} bytes", f"file larger than {MAX_FILE_BYTES} bytes refused")
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise LoaderError(name, 1, "", "empty file")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        snippet = raw[max(0, e.start - 20) : e.start + 20].decode("utf-8", "backslashreplace")
+        raise LoaderError(name, line, snippet, "not UTF-8 text (Shift_JIS, UTF-16 or binary?)") from e
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise LoaderError(name, line, "\\x00", "NUL byte: binary data, not text")
+    if expected_sha256:
+        digest = hashlib.sha256(raw).hexdigest()
+        if digest != expected_sha256:
+            raise LoaderError(name, 0, digest, f"checksum differs from the manifest ({expected_sha256})")
+    return text
