@@ -56,6 +56,7 @@ _PARENT_KINDS: dict[Kind, tuple[Kind, ...]] = {
     Kind.AREA: (),
 }
 
+_AREA_PREFIX = re.compile(r"^\(\d\)")
 _SOURCE_RE = re.compile(r"[a-z0-9-]+:\d+(?:-\d+)?")
 # Variant characters that the documents print for the same name.
 _FOLD = str.maketrans({"靱": "靭", "·": "・", "•": "・", "‧": "・", "∙": "・"})
@@ -237,8 +238,11 @@ class Registry:
         return [e for e in self.entities(Kind.MEASURE) if key in e.continues]
 
     def area(self, edition: str, number: int, label: str) -> Entity:
-        """The area ``number`` of strategy ``edition`` whose names include ``label``."""
-        wanted = lookup_key(label)
+        """The area ``number`` of strategy ``edition`` whose names include ``label``.
+
+        A printed number prefix ("（２）") on ``label`` is ignored.
+        """
+        wanted = _AREA_PREFIX.sub("", lookup_key(label))
         for entity in self.entities(Kind.AREA):
             if entity.edition == edition and entity.number == number:
                 if wanted in {lookup_key(n) for n in entity.names()}:
