@@ -1,1 +1,63 @@
-"""policykg.loaders."""
+"""Loaders: pure functions from a document's text to typed records.
+
+:func:`parse_document` dispatches on the manifest's layout family; it reads no
+files and builds no graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from policykg.errors import LoaderError
+from policykg.records import MeasureMention, Record
+from policykg.registry import Kind, Registry
+from policykg.sources import Document, Layout
+
+
+def parse_document(doc: Document, text: str, registry: Registry) -> list[Record]:
+    """All records of one document, in document order per loader."""
+    from . import meti_wg, nisc_pages, nisc_tables, nisc_totals
+
+    if doc.layout in (Layout.NISC_PDFTEXT, Layout.NISC_MARKDOWN):
+        _require_signature(doc, text, "政府のサイバーセキュリティに関する予算")
+        table = nisc_tables.parse_summary_table(
+            text,
+            doc.id,
+            columns=doc.columns,
+            short_row_columns=doc.short_row_columns,
+            is_agency=lambda name: registry.find(Kind.AGENCY, name) is not None,
+            name_only_rows=doc.layout is Layout.NISC_MARKDOWN,
+        )
+        if not any(isinstance(r, MeasureMention) for r in table):
+            raise LoaderError(doc.id, 1, text[:60], "no summary-table rows found: not a NISC budget summary")
+        measures = _table_measures(table)
+        totals = nisc_totals.parse_totals(text, doc.id, columns=doc.columns)
+        pages = nisc_pages.parse_measure_pages(
+            text, doc.id, measures=measures, columns=_column_tuples(doc), registry=registry
+        )
+        return [*table, *totals, *pages]
+    if doc.layout is Layout.METI_WG:
+        return meti_wg.parse_meti_wg(text, doc.id, registry=registry)
+    raise LoaderError(doc.id, 1, doc.layout, "unknown layout family")  # pragma: no cover
+
+
+def _require_signature(doc: Document, text: str, phrase: str) -> None:
+    from policykg.normalize import squash
+
+    if squash(phrase) not in squash(text[:200_000]):
+        raise LoaderError(doc.id, 1, text[:60], f"does not look like layout {doc.layout.value} (no {phrase!r})")
+
+
+def _table_measures(records: Sequence[Record]) -> list[MeasureMention]:
+    """The table's measure rows, once each (the Markdown rendering lists them twice)."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for r in records:
+        if isinstance(r, MeasureMention) and (r.agency, r.name) not in seen:
+            seen.add((r.agency, r.name))
+            out.append(r)
+    return out
+
+
+def _column_tuples(doc: Document) -> list[tuple]:
+    return [(c.fiscal_year, c.budget, c.status) for c in doc.columns]

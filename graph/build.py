@@ -1,0 +1,419 @@
+"""Records → triples: one named graph per source document, plus ontology and registry.
+
+Every figure and relation cites its document (``prov:wasDerivedFrom``) and
+line range (``pk:line``/``pk:endLine``). Relations between entities are stated
+directly (``measure pk:implementedBy body``) and, for provenance, as an
+``rdf:Statement`` with the same subject, predicate and object that carries the
+source and line. No blank nodes: every IRI is deterministic, so the same corpus
+gives byte-identical sorted N-Quads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+
+from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, SKOS
+
+from policykg import records as R
+from policykg.errors import BuildError, PolicyKGError, UnknownEntityError
+from policykg.namespace import ID, PK
+from policykg.normalize import squash
+from policykg.registry import Entity, Kind, Registry
+from policykg.sources import Document
+
+log = logging.getLogger(__name__)
+
+ONTOLOGY_GRAPH = ID["graph/ontology"]
+REGISTRY_GRAPH = ID["graph/registry"]
+GOVERNMENT_TOTAL = ID["scope/government-total"]
+OTHER_AGENCIES = ID["scope/other-agencies"]
+
+_KIND_CLASS = {
+    Kind.AGENCY: PK.Agency,
+    Kind.BODY: PK.ImplementingBody,
+    Kind.PROGRAM: PK.Program,
+    Kind.LAW: PK.Law,
+    Kind.MEASURE: PK.Measure,
+    Kind.AREA: PK.StrategyArea,
+}
+_BUDGET = {R.BudgetKind.INITIAL: PK.Initial, R.BudgetKind.SUPPLEMENTARY: PK.Supplementary}
+_STATUS = {R.BudgetStatus.REQUEST: PK.Request, R.BudgetStatus.DRAFT: PK.Draft, R.BudgetStatus.ENACTED: PK.Enacted}
+_SCOPE = {
+    R.ScopeKind.MEASURE: PK.MeasureScope,
+    R.ScopeKind.STRATEGY_AREA: PK.StrategyAreaScope,
+    R.ScopeKind.AGENCY: PK.AgencyScope,
+    R.ScopeKind.OVERALL: PK.OverallScope,
+}
+_ORIGIN = {
+    R.Origin.SUMMARY_TABLE: PK.SummaryTable,
+    R.Origin.AREA_CHART: PK.AreaChart,
+    R.Origin.HEADLINE: PK.Headline,
+    R.Origin.MEASURE_PAGE: PK.MeasurePage,
+}
+_INSTRUMENT = {"交付金": PK.Grant, "交付": PK.Grant, "補助": PK.Subsidy, "補助金": PK.Subsidy,
+               "委託": PK.Commission, "請負": PK.Contract}
+_ATTRIBUTE = {"事業スキーム": PK.scheme, "補助対象": PK.subsidyTarget, "補助率": PK.subsidyRate,
+              "事業主体": PK.implementerAsStated}
+
+
+@dataclass
+class BuildReport:
+    """What a build read, made and could not read (warnings with file:line)."""
+
+    documents: list[str] = field(default_factory=list)
+    records: Counter = field(default_factory=Counter)  # (doc, record type) -> n
+    classes: Counter = field(default_factory=Counter)  # class local name -> n
+    warnings: list[str] = field(default_factory=list)  # "doc:line: message: snippet"
+    triples: int = 0
+
+    def warn(self, source: R.SourceSpan | str, message: str, snippet: str = "") -> None:
+        text = f"{source}: {message}" + (f": {snippet!r}" if snippet else "")
+        self.warnings.append(text)
+        log.warning(text)
+
+
+def entity_iri(entity: Entity) -> URIRef:
+    return ID[f"{entity.kind.value}/{entity.key}"]
+
+
+def doc_iri(doc_id: str) -> URIRef:
+    return ID[f"doc/{doc_id}"]
+
+
+def ontology_graph() -> Graph:
+    return Graph().parse(str(resources.files("policykg.ontology") / "policykg.ttl"), format="turtle")
+
+
+def build_dataset(
+    documents: Sequence[tuple[Document, list[R.Record]]], registry: Registry
+) -> tuple[Dataset, BuildReport]:
+    """Turn each document's records into its named graph; raise BuildError on failure."""
+    ds = Dataset()
+    report = BuildReport()
+    onto = ds.graph(ONTOLOGY_GRAPH)
+    for triple in ontology_graph():
+        onto.add(triple)
+    _registry_graph(ds.graph(REGISTRY_GRAPH), registry)
+    for doc, recs in documents:
+        report.documents.append(doc.id)
+        builder = _DocBuilder(ds.graph(doc_iri(doc.id)), doc, registry, report)
+        for rec in recs:
+            report.records[(doc.id, type(rec).__name__)] += 1
+            try:
+                builder.add(rec)
+            except UnknownEntityError as e:
+                report.warn(getattr(rec, "source", doc.id), f"skipped: {e}")
+            except PolicyKGError as e:
+                raise BuildError(f"{getattr(rec, 'source', doc.id)}: {e}") from e
+    typed = {(s, cls) for s, _, cls, _ in ds.quads((None, RDF.type, None, None))}
+    for _, cls in typed:
+        if str(cls).startswith(str(PK._NS)):
+            report.classes[str(cls)[len(str(PK._NS)):]] += 1
+    report.triples = sum(1 for _ in ds.quads((None, None, None, None)))
+    return ds, report
+
+
+def _registry_graph(g: Graph, registry: Registry) -> None:
+    g.add((GOVERNMENT_TOTAL, RDF.type, PK.BudgetScope))
+    g.add((GOVERNMENT_TOTAL, SKOS.prefLabel, Literal("政府全体", lang="ja")))
+    g.add((GOVERNMENT_TOTAL, SKOS.prefLabel, Literal("whole government", lang="en")))
+    g.add((OTHER_AGENCIES, RDF.type, PK.BudgetScope))
+    g.add((OTHER_AGENCIES, SKOS.prefLabel, Literal("その他", lang="ja")))
+    g.add((OTHER_AGENCIES, SKOS.prefLabel, Literal("other agencies", lang="en")))
+    for kind in Kind:
+        for e in registry.entities(kind):
+            iri = entity_iri(e)
+            g.add((iri, RDF.type, _KIND_CLASS[kind]))
+            g.add((iri, SKOS.prefLabel, Literal(e.label_ja, lang="ja")))
+            g.add((iri, RDFS.label, Literal(e.label_ja, lang="ja")))
+            if e.label_en:
+                g.add((iri, SKOS.prefLabel, Literal(e.label_en, lang="en")))
+                g.add((iri, RDFS.label, Literal(e.label_en, lang="en")))
+            for alias in e.aliases:
+                if alias not in (e.label_ja, e.label_en):
+                    g.add((iri, SKOS.altLabel, Literal(alias)))
+            g.add((iri, SKOS.notation, Literal(e.key)))
+            _registry_links(g, registry, e, iri)
+
+
+def _registry_links(g: Graph, registry: Registry, e: Entity, iri: URIRef) -> None:
+    parent = registry.parent_of(e) if e.parent else None
+    if e.kind is Kind.MEASURE and parent is not None:
+        g.add((iri, PK.agency, entity_iri(parent)))
+    elif e.kind is Kind.PROGRAM and parent is not None:
+        g.add((iri, PK.operatedBy, entity_iri(parent)))
+    elif e.kind in (Kind.AGENCY, Kind.BODY) and parent is not None:
+        g.add((iri, URIRef("http://www.w3.org/ns/org#subOrganizationOf"), entity_iri(parent)))
+    for key in e.continues:
+        g.add((iri, PK.continues, entity_iri(registry.get(Kind.MEASURE, key))))
+    if e.kind is Kind.AREA:
+        g.add((iri, PK.areaNumber, Literal(e.number, datatype=XSD.integer)))
+        scheme = ID[f"strategy/{e.edition}"]
+        g.add((iri, SKOS.inScheme, scheme))
+        g.add((scheme, RDF.type, PK.Strategy))
+        g.add((scheme, SKOS.prefLabel, Literal(f"サイバーセキュリティ戦略（{e.edition}年）", lang="ja")))
+        g.add((scheme, SKOS.prefLabel, Literal(f"Cybersecurity Strategy ({e.edition})", lang="en")))
+    for source in e.sources:
+        doc_id, _, line = source.partition(":")
+        g.add((iri, PROV.wasDerivedFrom, doc_iri(doc_id)))
+
+
+class _DocBuilder:
+    """Adds one document's records to its named graph."""
+
+    def __init__(self, g: Graph, doc: Document, registry: Registry, report: BuildReport) -> None:
+        self.g, self.doc, self.registry, self.report = g, doc, registry, report
+        self.doc_iri = doc_iri(doc.id)
+        self.serial: Counter = Counter()
+        self.measure_agency: dict[URIRef, URIRef] = {}
+        self._describe_document()
+
+    def _describe_document(self) -> None:
+        g, d, iri = self.g, self.doc, self.doc_iri
+        g.add((iri, RDF.type, PK.SourceDocument))
+        g.add((iri, DCTERMS.identifier, Literal(d.id)))
+        g.add((iri, DCTERMS.title, Literal(d.title, lang="ja")))
+        if d.title_en:
+            g.add((iri, DCTERMS.title, Literal(d.title_en, lang="en")))
+        g.add((iri, DCTERMS.publisher, entity_iri(self.registry.get(Kind.AGENCY, d.issuer_key))))
+        g.add((iri, PK.fiscalYear, Literal(d.fiscal_year, datatype=XSD.integer)))
+        g.add((iri, PK.layout, Literal(d.layout.value)))
+        g.add((iri, PK.originalFile, Literal(d.original_file)))
+        g.add((iri, PK.sha256, Literal(d.sha256)))
+        if d.strategy:
+            g.add((iri, PK.strategy, ID[f"strategy/{d.strategy}"]))
+
+    # -- helpers ---------------------------------------------------------
+    def _node(self, prefix: str, span: R.SourceSpan) -> URIRef:
+        self.serial[(prefix, span.line)] += 1
+        return ID[f"{prefix}/{self.doc.id}/L{span.line}-{self.serial[(prefix, span.line)]}"]
+
+    def _cite(self, node: URIRef, span: R.SourceSpan) -> None:
+        self.g.add((node, PROV.wasDerivedFrom, self.doc_iri))
+        self.g.add((node, PK.line, Literal(span.line, datatype=XSD.integer)))
+        self.g.add((node, PK.endLine, Literal(span.end_line, datatype=XSD.integer)))
+
+    def _state(self, s: URIRef, p: URIRef, o: URIRef | Literal, span: R.SourceSpan, printed: str = "") -> None:
+        """Assert s p o and record where it was read, as a reified rdf:Statement."""
+        self.g.add((s, p, o))
+        stmt = self._node("stmt", span)
+        self.g.add((stmt, RDF.type, RDF.Statement))
+        self.g.add((stmt, RDF.subject, s))
+        self.g.add((stmt, RDF.predicate, p))
+        self.g.add((stmt, RDF.object, o))
+        if printed:
+            self.g.add((stmt, PK.printedText, Literal(printed)))
+        self._cite(stmt, span)
+
+    def measure(self, name: str, agency: str, span: R.SourceSpan) -> URIRef:
+        """The measure IRI of a printed name; unknown names get a minted IRI and a warning."""
+        entity = self.registry.find(Kind.MEASURE, name)
+        if entity is not None:
+            iri = entity_iri(entity)
+        else:
+            digest = hashlib.sha256(squash(name).encode()).hexdigest()[:12]
+            iri = ID[f"measure/unregistered-{digest}"]
+            if (iri, RDF.type, PK.Measure) not in self.g:
+                self.report.warn(span, "measure not in the registry (minted an IRI)", name)
+                self.g.add((iri, RDF.type, PK.Measure))
+                self.g.add((iri, SKOS.prefLabel, Literal(squash(name), lang="ja")))
+        if agency and iri not in self.measure_agency:
+            agency_iri = self.organisation(agency)
+            self.measure_agency[iri] = agency_iri
+            if entity is None:
+                self.g.add((iri, PK.agency, agency_iri))
+        return iri
+
+    def organisation(self, name: str) -> URIRef:
+        """An agency or body by printed name (agency first)."""
+        found = self.registry.find(Kind.AGENCY, name) or self.registry.find(Kind.BODY, name)
+        if found is None:
+            self.registry.resolve(Kind.BODY, name)  # raises UnknownEntityError with the key
+        return entity_iri(found)
+
+    def area(self, number: int | None, label: str) -> URIRef | None:
+        """The strategy area of this document's strategy edition; a printed label must match."""
+        if number is None or not self.doc.strategy:
+            return None
+        if label:
+            return entity_iri(self.registry.area(self.doc.strategy, number, label))
+        matches = [e for e in self.registry.entities(Kind.AREA)
+                   if e.edition == self.doc.strategy and e.number == number]
+        if len(matches) != 1:
+            raise UnknownEntityError("area", f"({self.doc.strategy}) ({number})", str(number))
+        return entity_iri(matches[0])
+
+    # -- records ---------------------------------------------------------
+    def add(self, rec: R.Record) -> None:
+        handler = getattr(self, f"_add_{type(rec).__name__.rstrip('_')}", None)
+        if handler is None:
+            self.report.warn(getattr(rec, "source", self.doc.id), f"record type {type(rec).__name__} not mapped")
+            return
+        handler(rec)
+
+    def _add_Warning(self, rec: R.Warning_) -> None:
+        self.report.warn(rec.source, rec.message, rec.snippet)
+
+    def _add_MeasureMention(self, rec: R.MeasureMention) -> None:
+        m = self.measure(rec.name, rec.agency, rec.source)
+        self.g.add((m, RDF.type, PK.Measure))
+        self._state(m, PK.agency, self.organisation(rec.agency), rec.source, rec.agency)
+        area = self.area(rec.area, rec.area_label) if rec.area else None
+        if area is not None:
+            self._state(m, PK.strategyArea, area, rec.source)
+
+    def _add_BudgetFigure(self, rec: R.BudgetFigure) -> None:
+        g = self.g
+        node = self._node("figure", rec.source)
+        g.add((node, RDF.type, PK.BudgetFigure))
+        if rec.scope_kind is R.ScopeKind.MEASURE:
+            scope = self.measure(rec.scope, rec.agency, rec.source)
+            if rec.agency:
+                g.add((node, PK.agencyAsStated, Literal(rec.agency)))
+            area = self.area(rec.area, "") if rec.area else None
+        elif rec.scope_kind is R.ScopeKind.STRATEGY_AREA:
+            scope = self.area(rec.area, rec.scope)
+            area = scope
+            if scope is None:
+                raise BuildError(f"{rec.source}: strategy-area figure without an area number")
+        elif rec.scope_kind is R.ScopeKind.AGENCY:
+            scope, area = self.organisation(rec.scope), None
+        else:
+            scope, area = GOVERNMENT_TOTAL, None
+        g.add((node, PK.scope, scope))
+        if area is not None:
+            g.add((node, PK.strategyArea, area))
+        if rec.scope:
+            g.add((node, PK.nameAsStated, Literal(rec.scope)))
+        g.add((node, PK.scopeKind, _SCOPE[rec.scope_kind]))
+        g.add((node, PK.fiscalYear, Literal(rec.fiscal_year, datatype=XSD.integer)))
+        g.add((node, PK.budgetKind, _BUDGET[rec.budget]))
+        g.add((node, PK.status, _STATUS[rec.status]))
+        g.add((node, PK.amountJPY, Literal(rec.yen, datatype=XSD.integer)))
+        g.add((node, PK.printedAmount, Literal(rec.printed)))
+        g.add((node, PK.printedNumber, Literal(rec.number)))
+        g.add((node, PK.unit, Literal(rec.unit)))
+        g.add((node, PK.origin, _ORIGIN[rec.origin]))
+        g.add((node, PK.inclusive, Literal(rec.inclusive)))
+        self._cite(node, rec.source)
+
+    def _share(self, cls: URIRef, rec: R.AgencyShare | R.AreaShare, scope: URIRef) -> URIRef:
+        node = self._node("share", rec.source)
+        self.g.add((node, RDF.type, cls))
+        self.g.add((node, PK.fiscalYear, Literal(rec.fiscal_year, datatype=XSD.integer)))
+        self.g.add((node, PK.budgetKind, _BUDGET[rec.budget]))
+        self.g.add((node, PK.status, _STATUS[rec.status]))
+        self.g.add((node, PK.percent, Literal(rec.percent, datatype=XSD.decimal)))
+        self._cite(node, rec.source)
+        return node
+
+    def _add_AgencyShare(self, rec: R.AgencyShare) -> None:
+        scope = OTHER_AGENCIES if squash(rec.agency) == "その他" else self.organisation(rec.agency)
+        node = self._share(PK.AgencyShare, rec, scope)
+        self.g.add((node, PK.agency, scope))
+        self.g.add((node, PK.agencyAsStated, Literal(rec.agency)))
+
+    def _add_AreaShare(self, rec: R.AreaShare) -> None:
+        area = self.area(rec.area, rec.label)
+        node = self._share(PK.AreaShare, rec, area)
+        self.g.add((node, PK.strategyArea, area))
+        self.g.add((node, PK.nameAsStated, Literal(rec.label)))
+
+    def _add_MeasureAttribute(self, rec: R.MeasureAttribute) -> None:
+        m = self.measure(rec.measure, "", rec.source)
+        key = squash(rec.key).strip("()（）")
+        prop = _ATTRIBUTE.get(key)
+        if prop is not None:
+            self._state(m, prop, Literal(rec.value), rec.source, rec.value)
+        if key == "事業主体":
+            for body, _, _ in self._organisations_in(rec.value):
+                self._state(m, PK.implementedBy, body, rec.source, rec.value)
+
+    def _organisations_in(self, text: str) -> list[tuple[URIRef, int, int]]:
+        found = [(entity_iri(e), s, t) for e, s, t in self.registry.scan(Kind.BODY, text)]
+        found += [(entity_iri(e), s, t) for e, s, t in self.registry.scan(Kind.AGENCY, text)]
+        return sorted(set(found), key=lambda x: (x[1], str(x[0])))
+
+    def _add_PlanPeriod(self, rec: R.PlanPeriod) -> None:
+        m = self.measure(rec.measure, "", rec.source)
+        self._state(m, PK.planStartYear, Literal(rec.start_year, datatype=XSD.integer), rec.source, rec.printed)
+        self._state(m, PK.planEndYear, Literal(rec.end_year, datatype=XSD.integer), rec.source, rec.printed)
+
+    def _add_ProgramMention(self, rec: R.ProgramMention) -> None:
+        program = entity_iri(self.registry.resolve(Kind.PROGRAM, rec.program))
+        if rec.operator:
+            self._state(program, PK.operatedBy, self.organisation(rec.operator), rec.source, rec.operator)
+        if rec.measure:
+            self._state(self.measure(rec.measure, "", rec.source), PK.program, program, rec.source, rec.program)
+
+    def _add_LegalBasis(self, rec: R.LegalBasis) -> None:
+        law = self.registry.resolve(Kind.LAW, rec.law)
+        parts = [p for p in (("art", rec.article), ("para", rec.paragraph), ("item", rec.item)) if p[1]]
+        suffix = "-".join(f"{k}{squash(v)}" for k, v in parts) or "whole"
+        basis = ID[f"basis/{law.key}/{hashlib.sha256(suffix.encode()).hexdigest()[:8]}-{suffix}"]
+        g = self.g
+        g.add((basis, RDF.type, PK.LegalBasis))
+        g.add((basis, PK.law, entity_iri(law)))
+        for prop, value in ((PK.article, rec.article), (PK.paragraph, rec.paragraph), (PK.item, rec.item)):
+            if value:
+                g.add((basis, prop, Literal(value)))
+        g.add((basis, SKOS.prefLabel, Literal(_basis_label(law.label_ja, rec), lang="ja")))
+        if rec.measure:
+            self._state(self.measure(rec.measure, "", rec.source), PK.legalBasis, basis, rec.source, rec.printed)
+
+    def _add_FundingFlow(self, rec: R.FundingFlow) -> None:
+        m = self.measure(rec.measure, "", rec.source)
+        if rec.funder.strip() == "国":
+            funder = self.measure_agency.get(m) or self._registered_agency(m, rec.source)
+        else:
+            funder = self.organisation(rec.funder)
+        recipient = self.organisation(rec.recipient)
+        instrument = _INSTRUMENT.get(squash(rec.instrument))
+        if instrument is None:
+            self.report.warn(rec.source, "unknown funding instrument; flow skipped", rec.instrument)
+            return
+        node = self._node("flow", rec.source)
+        g = self.g
+        g.add((node, RDF.type, PK.FundingFlow))
+        g.add((node, PK.measure, m))
+        g.add((node, PK.funder, funder))
+        g.add((node, PK.recipient, recipient))
+        g.add((node, PK.instrument, instrument))
+        g.add((node, PK.printedText, Literal(rec.printed)))
+        if rec.yen is not None:
+            g.add((node, PK.amountJPY, Literal(rec.yen, datatype=XSD.integer)))
+        self._cite(node, rec.source)
+
+    def _registered_agency(self, measure: URIRef, span: R.SourceSpan) -> URIRef:
+        key = str(measure).rsplit("/", 1)[-1]
+        entity = self.registry.get(Kind.MEASURE, key)
+        parent = self.registry.parent_of(entity)
+        if parent is None:
+            raise BuildError(f"{span}: funder 国 but the measure has no agency")
+        return entity_iri(parent)
+
+
+def _basis_label(law: str, rec: R.LegalBasis) -> str:
+    label = law
+    if rec.article:
+        label += f"第{rec.article}条"
+    if rec.paragraph:
+        label += f"第{rec.paragraph}項"
+    if rec.item:
+        label += f"第{rec.item}号"
+    return label
+
+
+def iter_quads_sorted(ds: Dataset) -> Iterable[str]:
+    """N-Quads lines of the dataset, sorted: the deterministic serialisation."""
+    text = ds.serialize(format="nquads")
+    return sorted({line for line in text.splitlines() if line.strip()})
+
+
+__all__ = ["BuildReport", "build_dataset", "doc_iri", "entity_iri", "iter_quads_sorted"]

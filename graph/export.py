@@ -1,0 +1,39 @@
+"""Export the built graph in standard RDF formats."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+from rdflib import Graph
+
+from policykg.graph.build import ontology_graph
+from policykg.graph.store import GRAPH_FILE, default_build_dir, load_dataset
+
+
+class Format(str, Enum):
+    TURTLE = "turtle"
+    NQUADS = "nquads"
+    JSONLD = "jsonld"
+    TRIG = "trig"
+
+
+def export(build_dir: Path | None = None, *, fmt: Format) -> str:
+    """The built graph as text. N-Quads is the sorted build file itself (deterministic)."""
+    if fmt is Format.NQUADS:
+        return ((build_dir or default_build_dir()) / GRAPH_FILE).read_text(encoding="utf-8") if (
+            (build_dir or default_build_dir()) / GRAPH_FILE
+        ).is_file() else load_dataset(build_dir).serialize(format="nquads")
+    ds = load_dataset(build_dir)
+    if fmt is Format.TURTLE:
+        merged = Graph()
+        for prefix, ns in ontology_graph().namespaces():
+            merged.bind(prefix, ns)
+        merged.bind("pk", "https://w3id.org/policykg/ontology#")
+        merged.bind("id", "https://w3id.org/policykg/id/")
+        for s, p, o, _ in ds.quads((None, None, None, None)):
+            merged.add((s, p, o))
+        return merged.serialize(format="turtle")
+    ds.bind("pk", "https://w3id.org/policykg/ontology#")
+    ds.bind("id", "https://w3id.org/policykg/id/")
+    return ds.serialize(format="json-ld" if fmt is Format.JSONLD else "trig")

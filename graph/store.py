@@ -1,0 +1,82 @@
+"""The built graph on disk: written atomically, reopened without re-parsing documents.
+
+Layout of a build folder (default ``build/`` in the working directory, or
+``$POLICYKG_HOME``):
+
+* ``policykg.nq`` — every named graph as sorted N-Quads (deterministic);
+* ``build-report.json`` — counts by class and record type, warnings with file:line.
+
+A failed build leaves the previous files untouched: each file is written to a
+temporary name in the same folder and moved into place with ``os.replace``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from rdflib import Dataset
+
+from policykg.errors import PolicyKGError
+
+GRAPH_FILE = "policykg.nq"
+REPORT_FILE = "build-report.json"
+
+
+class StoreError(PolicyKGError):
+    """No built graph where one was expected."""
+
+    exit_code = 5
+
+
+def default_build_dir() -> Path:
+    return Path(os.environ.get("POLICYKG_HOME", "build"))
+
+
+def atomic_write(path: Path, chunks: Iterable[str]) -> None:
+    """Write text to ``path`` so that readers see the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            for chunk in chunks:
+                f.write(chunk)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_build(lines: list[str], report: dict, build_dir: Path) -> Path:
+    """Write the sorted N-Quads and the report; returns the graph path."""
+    graph_path = build_dir / GRAPH_FILE
+    text = json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    # Both files are complete in temporary names before either replaces the old one.
+    build_dir.mkdir(parents=True, exist_ok=True)
+    fd_g, tmp_g = tempfile.mkstemp(prefix=f".{GRAPH_FILE}.", dir=build_dir)
+    fd_r, tmp_r = tempfile.mkstemp(prefix=f".{REPORT_FILE}.", dir=build_dir)
+    try:
+        with os.fdopen(fd_g, "w", encoding="utf-8", newline="\n") as f:
+            for line in lines:
+                f.write(line + "\n")
+        with os.fdopen(fd_r, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp_g, graph_path)
+        os.replace(tmp_r, build_dir / REPORT_FILE)
+    finally:
+        for tmp in (tmp_g, tmp_r):
+            Path(tmp).unlink(missing_ok=True)
+    return graph_path
+
+
+def load_dataset(build_dir: Path | None = None) -> Dataset:
+    """Open a built graph (all named graphs; queries see their union)."""
+    path = (build_dir or default_build_dir()) / GRAPH_FILE
+    if not path.is_file():
+        raise StoreError(f"no built graph at {path}: run `policykg build` first")
+    ds = Dataset(default_union=True)
+    ds.parse(str(path), format="nquads")
+    return ds

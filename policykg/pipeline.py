@@ -1,0 +1,62 @@
+"""The main job: corpus → records → graph → files, callable from Python and the CLI."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from policykg.graph.build import BuildReport, build_dataset, iter_quads_sorted
+from policykg.graph.store import default_build_dir, write_build
+from policykg.loaders import parse_document
+from policykg.registry import Registry
+from policykg.sources import load_manifest, read_text
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    graph_path: Path
+    report: BuildReport
+    quads: int
+
+
+def build(
+    build_dir: Path | None = None,
+    *,
+    manifest: Path | None = None,
+    registry: Registry | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> BuildResult:
+    """Parse every document of the manifest and write the graph; all or nothing.
+
+    Any error (unreadable file, unknown layout, build failure) is raised before
+    a single output file is replaced.
+    """
+    build_dir = build_dir or default_build_dir()
+    registry = registry or Registry.load()
+    parsed = []
+    for doc in load_manifest(manifest):
+        progress(f"reading {doc.id} ({doc.path.name}, {doc.layout.value})")
+        text = read_text(doc.path, expected_sha256=doc.sha256)
+        parsed.append((doc, parse_document(doc, text, registry)))
+    progress("building the graph")
+    ds, report = build_dataset(parsed, registry)
+    lines = list(iter_quads_sorted(ds))
+    path = write_build(lines, report_dict(report), build_dir)
+    return BuildResult(path, report, len(lines))
+
+
+def report_dict(report: BuildReport) -> dict:
+    records: dict[str, dict[str, int]] = {}
+    for (doc, kind), n in sorted(report.records.items()):
+        records.setdefault(doc, {})[kind] = n
+    return {
+        "documents": report.documents,
+        "records": records,
+        "classes": dict(sorted(report.classes.items())),
+        "quads": report.triples,
+        "warnings": report.warnings,
+    }
