@@ -108,7 +108,7 @@ def parse_summary_table(
         header = _AREA.match(norm)
         if header and _BRACKET_TOTAL.search(header["rest"]):
             finish()
-            area, area_label, figures = _area_header(header, source, number, columns)
+            area, area_label, figures = _area_header(header, line, offsets, source, number, columns)
             out.extend(figures)
             continue
         if header and row is None:
@@ -218,13 +218,15 @@ def _unread(row: _Row, source: str, message: str) -> Warning_:
 
 
 def _area_header(
-    header: re.Match[str], source: str, number: int, columns: Sequence[Column]
+    header: re.Match[str], line: str, offsets: list[int], source: str, number: int, columns: Sequence[Column]
 ) -> tuple[int, str, list[Record]]:
+    """Area number, printed label and bracketed totals of a strategy-area header line."""
     area = int(header["num"])
     rest = header["rest"]
     first = _BRACKET_TOTAL.search(rest)
     assert first is not None
-    label = rest[: first.start()].replace("\t", " ").strip()
+    start = header.start("rest")
+    label = line[offsets[start] : offsets[start + first.start()]].replace("\t", " ").strip()
     totals = [m["amount"] for m in _BRACKET_TOTAL.finditer(rest)]
     span = SourceSpan(source, number, number)
     if len(totals) != len(columns):

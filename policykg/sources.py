@@ -97,7 +97,7 @@ def _document(entry: dict, base: Path) -> Document:
         id=entry["id"],
         path=doc_path,
         original_file=entry["original_file"],
-        sha256=entry["sha256"],
+        sha256=entry.get("sha256", ""),
         title=entry["title"],
         title_en=entry.get("title_en", ""),
         issuer=entry["issuer"],
