@@ -174,3 +174,25 @@ Record = (
     | FundingFlow
     | Warning_
 )
+
+
+@dataclass(frozen=True)
+class ProgramFact:
+    """A fact a document states about a programme: a cohort size, a date, a count.
+
+    ``key`` names the fact ("participants", "cohort-3-participants",
+    "meeting-10-date", "established" …); ``value`` is normalised: an integer as
+    a decimal string ("52"), an ISO date or month ("2026-03-12", "2020-03") or an
+    ISO interval ("2025-11-18/2025-11-21").
+    """
+
+    program: str  # programme as printed
+    key: str
+    value: str
+    printed: str  # the statement as printed
+    source: SourceSpan
+    year: int | None = None  # the year the fact is about, where printed
+    approximate: bool = False  # printed with 約 (about)
+
+
+Record = Record | ProgramFact
