@@ -160,7 +160,8 @@ def _classify(s: str, off: list[int], raw: str, line: int, gap: int) -> list[_To
     printed = cut(0, len(s))
     if (m := _NUM.match(s)) is not None:
         return [_Tok("NUM", line, gap, printed, s, num=int(m["num"]))]
-    if _MONEY.match(s) or (m := _AMTPCT.match(s)) is not None:
+    m = _AMTPCT.match(s)  # never together with _MONEY, which allows no brackets
+    if _MONEY.match(s) or m is not None:
         try:
             amount = parse_amount(printed if m is None else cut(m.start("amt"), m.end("amt")))
         except ValueError:
@@ -190,12 +191,12 @@ def _classify(s: str, off: list[int], raw: str, line: int, gap: int) -> list[_To
 def _is_name(s: str, longest: int = 12) -> bool:
     """A short chart label: an agency, その他, NISC, or part of a wrapped one.
 
-    >>> _is_name("厚生労"), _is_name("令和7年度当初予算額"), _is_name("※注記")
-    (True, False, False)
+    >>> _is_name("厚生労"), _is_name("内閣官房(NISC)"), _is_name("令和7年度当初予算額"), _is_name("※注記")
+    (True, True, False, False)
     """
     return (
         0 < len(s) <= longest
-        and not re.search(r"[\d。、,()（）「」:：%]", s)
+        and not re.search(r"[\d。、,「」:：%]", s)
         and not s.startswith(("※", "注", "○", "〇", "・", "-", "●", "◆", "■"))
         and not any(m in squash(s) for m in _MARKERS)
     )
