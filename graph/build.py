@@ -390,6 +390,19 @@ class _DocBuilder:
             g.add((node, PK.amountJPY, Literal(rec.yen, datatype=XSD.integer)))
         self._cite(node, rec.source)
 
+    def _add_ProgramFact(self, rec: R.ProgramFact) -> None:
+        node = self._node("fact", rec.source)
+        g = self.g
+        g.add((node, RDF.type, PK.ProgramFact))
+        g.add((node, PK.aboutProgram, entity_iri(self.registry.resolve(Kind.PROGRAM, rec.program))))
+        g.add((node, PK.factKey, Literal(rec.key)))
+        g.add((node, PK.factValue, Literal(rec.value)))
+        g.add((node, PK.printedText, Literal(rec.printed)))
+        if rec.year is not None:
+            g.add((node, PK.year, Literal(rec.year, datatype=XSD.integer)))
+        g.add((node, PK.approximate, Literal(rec.approximate)))
+        self._cite(node, rec.source)
+
     def _registered_agency(self, measure: URIRef, span: R.SourceSpan) -> URIRef:
         key = str(measure).rsplit("/", 1)[-1]
         entity = self.registry.get(Kind.MEASURE, key)

@@ -97,3 +97,9 @@ class PK(DefinedNamespace):
     subsidyRate: URIRef
     subsidyTarget: URIRef
     unit: URIRef
+    ProgramFact: URIRef
+    aboutProgram: URIRef
+    factKey: URIRef
+    factValue: URIRef
+    year: URIRef
+    approximate: URIRef
