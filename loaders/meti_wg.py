@@ -37,18 +37,8 @@ from datetime import date
 
 from policykg.errors import LoaderError
 from policykg.normalize import era_to_fiscal_year, nfkc_with_offsets, parse_amount
-from policykg.records import (
-    BudgetFigure,
-    BudgetKind,
-    BudgetStatus,
-    Origin,
-    ProgramFact,
-    ProgramMention,
-    Record,
-    ScopeKind,
-    SourceSpan,
-    Warning_,
-)
+from policykg.records import (BudgetFigure, BudgetKind, BudgetStatus, Origin, ProgramFact, ProgramMention,
+                              Record, ScopeKind, SourceSpan, Warning_)
 from policykg.registry import Entity, Kind, Registry, lookup_key
 
 __all__ = ["parse_meti_wg"]
@@ -197,7 +187,7 @@ class _Reader:
         after = re.match(r"\s*\(([^()]+)\)", text[end:])
         if after and self.organisation(after[1]):
             return end + after.start(1), end + after.end(1)
-        before = re.search(r"(による|の|\s)$", text[:start])
+        before = re.search(r"(による|の)$", text[:start])
         if before:
             head = text[: before.start()]
             hits = [h for h in self.organisations(head) if h[2] == len(head)]
@@ -255,7 +245,10 @@ class _Reader:
     def facts(self) -> Iterator[Record]:
         for i, line in enumerate(self.lines):
             for extract in _EXTRACTORS:
-                yield from extract(self, i, line.text)
+                try:
+                    yield from list(extract(self, i, line.text))
+                except ValueError as e:  # an impossible date or amount: report, never guess
+                    yield Warning_(f"not read: {e}", line.raw, line.span(self.source))
 
     def budgets(self) -> Iterator[Record]:
         for i, line in enumerate(self.lines):
@@ -293,24 +286,15 @@ class _Reader:
 
 def _split_list(text: str) -> list[tuple[int, int]]:
     """Spans of the items of "A、B（x、y）及びC": split at top-level 、 and 及び."""
-    cuts, depth, i = [], 0, 0
-    while i < len(text):
-        ch = text[i]
-        depth += ch in "(（"
-        depth -= ch in ")）"
-        if depth == 0 and (ch == "、" or text.startswith("及び", i)):
-            cuts.append((i, i + (1 if ch == "、" else 2)))
-        i += 1
+    masked = re.sub(r"[(（][^()（）]*[)）]", lambda m: "x" * len(m[0]), text)
     spans, begin = [], 0
-    for a, b in [*cuts, (len(text), len(text))]:
-        s, t = begin, a
-        while s < t and text[s].isspace():
-            s += 1
-        while t > s and text[t - 1].isspace():
-            t -= 1
-        if t > s:
-            spans.append((s, t))
-        begin = b
+    for sep in [*re.finditer(r"、|及び", masked), None]:
+        end = sep.start() if sep else len(text)
+        item = text[begin:end]
+        if item.strip():
+            lead = len(item) - len(item.lstrip())
+            spans.append((begin + lead, begin + len(item.rstrip())))
+        begin = sep.end() if sep else end
     return spans
 
 
@@ -352,7 +336,7 @@ def _counts(r: _Reader, i: int, text: str) -> Iterator[Record]:
         yield r.fact(i, "cohorts", m[1], m)
         yield r.fact(i, "participants-total", m[2], m, approximate=True)
     patterns = [
-        (r"合計(\d+)名が参加", "participants", False),
+        (r"合計(\d+)名が参加", "participants-total", False),
         (r"(?<![約\d])(\d+)名が受講", "participants", False),
         (r"約(\d+)名が参加", "participants", True),
         (r"(\d+)名が来日して参加", "participants-onsite", False),
@@ -363,7 +347,9 @@ def _counts(r: _Reader, i: int, text: str) -> Iterator[Record]:
     for pattern, key, approximate in patterns:
         for m in re.finditer(pattern, text):
             year = _year_before(text, m.start())
-            yield r.fact(i, key, m[1], m, year=year, approximate=approximate)
+            pre = key == "participants" and "プレ開催" in text[: m.start()]
+            yield r.fact(i, "participants-pre-session" if pre else key, m[1], m, year=year,
+                         approximate=approximate)
 
 
 def _dates(r: _Reader, i: int, text: str) -> Iterator[Record]:
@@ -404,32 +390,25 @@ _EXTRACTORS: tuple[Extractor, ...] = (_meetings, _counts, _dates, _amounts)
 
 
 def _dedupe(records: list[Record], registry: Registry) -> list[Record]:
-    """One mention per (programme, operator), one fact per (programme, key, value).
+    """One mention per (programme, operator), one fact per (programme, key, value), compared
+    as registry entities; a programme with an operator somewhere loses its bare mentions."""
 
-    Names are compared as registry entities; a programme that has an operator
-    somewhere loses its operator-less mentions.
-    """
+    def key_of(kinds: tuple[Kind, ...], name: str) -> str:
+        found = [e for k in kinds if (e := registry.find(k, name))]
+        return found[0].key if found else lookup_key(name)
 
-    def program(name: str) -> str:
-        entity = registry.find(Kind.PROGRAM, name)
-        return entity.key if entity else lookup_key(name)
-
-    def organisation(name: str) -> str:
-        entity = registry.find(Kind.AGENCY, name) or registry.find(Kind.BODY, name)
-        return entity.key if entity else lookup_key(name)
-
+    operated = {key_of((Kind.PROGRAM,), r.program) for r in records if isinstance(r, ProgramMention) and r.operator}
     out: list[Record] = []
     seen: set[tuple] = set()
-    operated = {program(r.program) for r in records if isinstance(r, ProgramMention) and r.operator}
     for rec in records:
+        key: tuple = ("r", id(rec))
         if isinstance(rec, ProgramMention):
-            key: tuple = ("m", program(rec.program), organisation(rec.operator) if rec.operator else "")
+            operator = rec.operator and key_of((Kind.AGENCY, Kind.BODY), rec.operator)
+            key = ("m", key_of((Kind.PROGRAM,), rec.program), operator)
             if not rec.operator and key[1] in operated:
                 continue
         elif isinstance(rec, ProgramFact):
-            key = ("f", program(rec.program), rec.key, rec.value)
-        else:
-            key = ("r", id(rec))
+            key = ("f", key_of((Kind.PROGRAM,), rec.program), rec.key, rec.value)
         if key not in seen:
             seen.add(key)
             out.append(rec)
