@@ -65,9 +65,22 @@ def line(doc: str, number: int) -> str:
         (Kind.MEASURE, "リスク管理枠組み（RMF）の導⼊", "mod-rmf"),  # 001:43
         (Kind.MEASURE, "生成ＡＩ等を活用したサイバーセキュリティ対策強化", "mic-generative-ai-cybersecurity"),
         (Kind.MEASURE, "国交通省所管事業者等への情報セキュリティ対策経費", "mlit-operators-security-expenses"),
+        (Kind.MEASURE, "サイバーセキュリティ確保環境整備費（セキュリティ・危機管理担当）",  # 000:1152 page title
+         "digital-agency-cybersecurity-environment"),
+        (Kind.MEASURE, "サプライチェーンリスク対応のための技術検証体制構築",  # 002:1002 page title
+         "cas-supply-chain-risk-verification-survey"),
+        (Kind.MEASURE, "生成ＡＩを活用したフィッシングサイト判定の高度化・効率化", "npa-phishing-site-detection"),  # 000:1366
+        (Kind.PROGRAM, "IPA産業サイバーセキュリティセンター", "icscoe"),  # 004:1101
+        (Kind.PROGRAM, "産業サイバーセキュリティセンター", "icscoe"),  # 003:400
+        (Kind.PROGRAM, "サイバーレスキュー隊", "j-crat"),  # 003:384
+        (Kind.PROGRAM, "第二GSOC", "second-gsoc"),  # 002:346
+        (Kind.BODY, "タイNational Cyber Security Agency(NCSA)", "thai-ncsa"),  # 004:1126
+        (Kind.LAW, "サイバー対処能力法", "cyber-response-capability-act"),  # 004:579
+        (Kind.LAW, "改正地方自治法", "local-autonomy-act"),  # 000:1304
+        (Kind.AGENCY, "国家サイバー統括室", "nco"),  # 004:46
         (
             Kind.MEASURE,
-            "国土交通省（CSIRT等）や所管重要インフラ事業者における情報セキュリティ対策の強化",  # 003:44
+            "国土交通省（CSIRT等）や所管重要インフラ事業者における情報セキュリティ対策の強化",  # 003:54
             "mlit-csirt-and-operators-security",
         ),
     ],
@@ -129,6 +142,27 @@ def test_scan_programmes_of_a_page(reg: Registry) -> None:
     # 001:334 "のサイバーレスキュー隊（J-CRAT※2）により、…"
     hits = reg.scan(Kind.PROGRAM, line("001", 334))
     assert [e.key for e, _, _ in hits] == ["j-crat", "j-crat"]
+
+
+def test_scan_prefers_the_longer_programme(reg: Registry) -> None:
+    # 004:107 "⑥ **セキュリティ・キャンプ コネクト**で、…": the camp itself is not found inside
+    hits = reg.scan(Kind.PROGRAM, line("004", 107))
+    assert [e.key for e, _, _ in hits] == ["security-camp-connect"]
+
+
+def test_nisc_is_not_merged_with_the_national_cybersecurity_office(reg: Registry) -> None:
+    # NISC (000:91) and 国家サイバー統括室 (004:46) are not linked: the corpus does not say so
+    assert reg.get(Kind.AGENCY, "nco").parent == "cas"
+    assert reg.find(Kind.AGENCY, "国家サイバー統括室") != reg.find(Kind.AGENCY, "NISC")
+
+
+def test_doctests() -> None:
+    import doctest
+
+    import policykg.registry
+
+    result = doctest.testmod(policykg.registry)
+    assert result.attempted > 0 and result.failed == 0
 
 
 def test_scan_ascii_boundaries(reg: Registry) -> None:
