@@ -1,0 +1,427 @@
+"""Non-budget facts of a NISC measure page: attributes, plan periods, legal bases, flows, programmes.
+
+* 「（事業主体） …」「（事業スキーム） …」「（補助対象） …」「（補助率） …」「（計画年度） …」
+  lines → :class:`MeasureAttribute`; 計画年度 also → :class:`PlanPeriod`.
+* 「電波法第103条の2第4項第12号」, 「サイバーセキュリティ基本法第十三条」 → :class:`LegalBasis`;
+  a bare 「第26条①２」 only when the page names exactly one law, else a warning.
+* Funding flows, conservatively: a scheme box line that holds the funder 「国」, one
+  instrument and one recipient (「国 補助 独立行政法人情報処理推進機構(IPA)」,
+  「民間企業等国 委託」), or an instrument line next to such a line; 「…(IPA)に委託」
+  and 「（IPA交付金）」 in the text; 事業主体 + 事業スキーム where they pair one to one
+  (or by the same circled marker 「（①の一部）」). A box instrument with no
+  unambiguous recipient is reported, not guessed.
+* Programmes found by the registry, with the operator where the text states it
+  (「NICTに設置した「…」」, 「IPAのサイバーレスキュー隊」, 「（CYNEX）を…NICTに構築」) or the
+  page's single 事業主体 body.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from policykg.normalize import era_to_fiscal_year
+from policykg.records import (
+    FundingFlow,
+    LegalBasis,
+    MeasureAttribute,
+    PlanPeriod,
+    ProgramMention,
+    Record,
+    SourceSpan,
+    Warning_,
+)
+from policykg.registry import Entity, Kind, Registry
+
+from .nisc_pages_text import CIRCLED, DocText, circled_value, flat, scan
+
+__all__ = ["kanji_number", "page_facts"]
+
+_ATTRIBUTE = re.compile(
+    r"^[ \t]*(?:[-*][ \t]*)?\([ \t]*(?P<key>事業主体|事業スキーム|補助対象|補助率|計画年度)[ \t]*\)[ \t]*(?P<value>.*?)[ \t]*$",
+    re.M,
+)
+_PERIOD = re.compile(
+    r"(?P<e1>令和|平成)\s*(?P<y1>元|\d{1,2})\s*年度?\s*[~〜\-ー－]\s*(?:(?P<e2>令和|平成)\s*)?(?P<y2>元|\d{1,2})\s*年度?"
+)
+_NUM = r"[0-9〇一二三四五六七八九十百]+"
+_ARTICLE = re.compile(
+    rf"第(?P<art>{_NUM})条(?:の(?P<sub>{_NUM}))?(?:第(?P<para>{_NUM})項|(?P<pc>[{CIRCLED}]))?"
+    rf"(?:第(?P<item>{_NUM})号|(?<=[{CIRCLED}])(?P<ic>[0-9]{{1,2}})(?![0-9]))?"
+)
+_LAW_LIKE = re.compile(rf"([^\s、。「」『』()【】■※]{{2,30}}?法)第{_NUM}条")
+_BASED_ON = re.compile(r"^[」』]?※?(?:に基づ|に規定|の規定に基づ)")
+_INSTRUMENTS = ("交付金", "交付", "補助", "委託", "請負")
+_CANONICAL = {"交付": "交付金"}
+_PAREN = r"(?:\([^()]{1,16}\))?"
+_OPERATOR_BEFORE = re.compile(rf"^\)?{_PAREN}(?:に設置(?:した|する|された)?|の)[「『]?$")
+_OPERATOR_AFTER = re.compile(rf"^[」』)]*{_PAREN}を$")
+_BUILT_AT = re.compile(rf"^{_PAREN}に構築")
+_COMMISSIONED = re.compile(rf"{_PAREN}に(?:事業)?委託")
+
+Scope = Callable[[int], int | None]  # squashed offset -> measure index or None
+
+
+def kanji_number(text: str) -> str:
+    """Article numbers as digits: 十三 → 13, 三十一 → 31, 百三 → 103; digits pass through.
+
+    >>> kanji_number("十三"), kanji_number("三十一"), kanji_number("二十六"), kanji_number("103")
+    ('13', '31', '26', '103')
+    """
+    if text.isdigit():
+        return str(int(text))
+    digits = {c: i for i, c in enumerate("〇一二三四五六七八九")}
+    total, current = 0, 0
+    for ch in text:
+        if ch in digits:
+            current = digits[ch]
+        elif ch in "十百":
+            total += (current or 1) * (10 if ch == "十" else 100)
+            current = 0
+        else:
+            raise ValueError(f"not a number: {text!r}")
+    return str(total + current)
+
+
+class _Facts:
+    def __init__(self, doc: DocText, source: str, first: int, last: int, names: list[str],
+                 registry: Registry, scope: Scope) -> None:
+        self.doc, self.source, self.first, self.last = doc, source, first, last
+        self.names, self.registry, self.scope = names, registry, scope
+        self.sq_start, self.sq_end = doc.sq_range(first, last)
+        self.out: list[Record] = []
+
+    def span(self, a: int, b: int | None = None) -> SourceSpan:
+        return SourceSpan(self.source, a, a if b is None else b)
+
+    def warn(self, message: str, line: int, end: int | None = None) -> None:
+        end = line if end is None else end
+        snippet = " ".join(self.doc.lines[n - 1].strip() for n in range(line, end + 1))[:160]
+        self.out.append(Warning_(message, snippet, self.span(line, end)))
+
+    def measure_at_line(self, line: int) -> str:
+        index = self.scope(self.doc.sq_range(line, line)[0])
+        return "" if index is None else self.names[index]
+
+    def measure_at(self, sq: int) -> str:
+        index = self.scope(sq)
+        return "" if index is None else self.names[index]
+
+    def bodies(self, sq_text: str) -> list[tuple[Entity, int, int]]:
+        return scan(self.registry, Kind.BODY, sq_text)
+
+    def printed(self, sq_start: int, sq_end: int) -> str:
+        """The printed text of a squashed span, line breaks removed."""
+        return flat(self.doc.printed_sq(sq_start, sq_end))
+
+
+def page_facts(doc: DocText, source: str, first: int, last: int, *, names: list[str],
+               registry: Registry, scope: Scope) -> list[Record]:
+    """All non-budget facts of the page lines first..last; ``scope`` maps a squashed offset to a measure."""
+    f = _Facts(doc, source, first, last, names, registry, scope)
+    attributes = _attributes(f)
+    _legal(f)
+    _box_flows(f)
+    _text_flows(f)
+    _scheme_flows(f, attributes)
+    _programmes(f, attributes)
+    return f.out
+
+
+# -- attributes and plan periods -------------------------------------------
+def _attributes(f: _Facts) -> dict[str, dict[str, tuple[str, str, int]]]:
+    """Emit attribute records; return {measure: {key: (printed value, norm value, line)}}."""
+    doc = f.doc
+    start, end = doc.norm_range(f.first, f.last)
+    found: dict[str, dict[str, tuple[str, str, int]]] = {}
+    for m in _ATTRIBUTE.finditer(doc.norm, start, end):
+        line = doc.line_of(m.start("key"))
+        key = doc.printed(m.start("key"), m.end("key"))
+        value = doc.printed(m.start("value"), m.end("value")).strip()
+        measure = f.measure_at_line(line)
+        if not measure:
+            f.warn(f"attribute {key} on a page with no measure title", line)
+            continue
+        f.out.append(MeasureAttribute(measure, key, value, f.span(line)))
+        found.setdefault(measure, {})[m["key"]] = (value, m["value"], line)
+        if m["key"] == "計画年度":
+            period = _PERIOD.search(m["value"])
+            if period is None:
+                f.warn("計画年度 without a readable period", line)
+                continue
+            first = era_to_fiscal_year(period["e1"], period["y1"])
+            last = era_to_fiscal_year(period["e2"] or period["e1"], period["y2"])
+            printed = doc.printed(m.start("value") + period.start(), m.start("value") + period.end())
+            f.out.append(PlanPeriod(measure, first, last, printed, f.span(line)))
+    return found
+
+
+# -- legal bases ------------------------------------------------------------
+def _legal(f: _Facts) -> None:
+    doc, sq = f.doc, f.doc.squashed
+    text = sq[f.sq_start : f.sq_end]
+    laws = scan(f.registry, Kind.LAW, text)
+    named = {e.key for e, _, _ in laws}
+    law_end = {f.sq_start + e: (ent, f.sq_start + s) for ent, s, e in laws}
+    for m in _LAW_LIKE.finditer(text):
+        if not any(e == m.end(1) for _, s, e in laws):
+            line = doc.line_of_sq(f.sq_start + m.start(1))
+            f.warn(f"law not in the registry: {f.printed(f.sq_start + m.start(1), f.sq_start + m.end(1))}", line)
+    used_laws: set[int] = set()
+    for m in _ARTICLE.finditer(sq, f.sq_start, f.sq_end):
+        line, end_line = doc.line_of_sq(m.start()), doc.line_of_sq(m.end() - 1)
+        if m.start() in law_end:
+            law, law_start = law_end[m.start()]
+            used_laws.add(m.start())
+            printed = f.printed(law_start, m.end())
+            line = doc.line_of_sq(law_start)
+        elif len(named) == 1:
+            law = laws[0][0]
+            printed = f.printed(m.start(), m.end())
+        else:
+            f.warn("article reference without a law named on the page", line, end_line)
+            continue
+        measure = f.measure_at(m.start())
+        if not measure:
+            f.warn(f"legal basis ({law.label_ja}) on a page with no measure title", line, end_line)
+            continue
+        article = kanji_number(m["art"]) + (f"の{kanji_number(m['sub'])}" if m["sub"] else "")
+        para = str(circled_value(m["pc"])) if m["pc"] else kanji_number(m["para"]) if m["para"] else ""
+        item = m["ic"] or (kanji_number(m["item"]) if m["item"] else "")
+        law_printed = f.printed(*_law_span(laws, law, m.start(), f.sq_start)) if m.start() in law_end else law.label_ja
+        f.out.append(LegalBasis(measure, law_printed, article, para, item, printed, f.span(line, end_line)))
+    for law, s, e in laws:  # 「…法に基づき」 with no article
+        if f.sq_start + e in used_laws or not _BASED_ON.match(sq[f.sq_start + e : f.sq_start + e + 8]):
+            continue
+        measure = f.measure_at(f.sq_start + s)
+        line = doc.line_of_sq(f.sq_start + s)
+        if measure:
+            printed = f.printed(f.sq_start + s, f.sq_start + e)
+            f.out.append(LegalBasis(measure, printed, "", "", "", printed, f.span(line)))
+
+
+def _law_span(laws, law: Entity, article_start: int, base: int) -> tuple[int, int]:
+    for ent, s, e in laws:
+        if ent is law and base + e == article_start:
+            return base + s, base + e
+    raise AssertionError("law occurrence not found")  # pragma: no cover
+
+
+# -- funding flows ----------------------------------------------------------
+def _clean(f: _Facts, line: int) -> tuple[bool, list[str], list[tuple[Entity, str]], bool] | None:
+    """A scheme-box line as (names 国, instruments, bodies, nothing else), or None if it is prose."""
+    start, end = f.doc.sq_range(line, line)
+    text = f.doc.squashed[start:end]
+    if not text:
+        return None
+    bodies: list[tuple[Entity, str]] = []
+    rest = list(text)
+    for entity, s, e in f.bodies(text):
+        if all(entity is not b for b, _ in bodies):
+            bodies.append((entity, f.printed(start + s, start + e)))
+        rest[s:e] = [" "] * (e - s)
+    remainder = re.sub(r"\([^()]{0,12}\)|定額", " ", "".join(rest))
+    instruments = []
+    for word in _INSTRUMENTS:
+        while word in remainder:
+            instruments.append(_CANONICAL.get(word, word))
+            remainder = remainder.replace(word, " ", 1)
+    gov = remainder.count("国")
+    remainder = remainder.replace("国", " ")
+    if remainder.strip() or gov > 1:
+        return None
+    return gov == 1, instruments, bodies, True
+
+
+def _box_flows(f: _Facts) -> None:
+    lines = [n for n in range(f.first, f.last + 1) if not f.doc.blank(n)]
+    info = {n: None if _ATTRIBUTE.match(f.doc.norm_line(n)) else _clean(f, n) for n in lines}
+    used: set[int] = set()
+
+    def flow(recipient: tuple[Entity, str], instrument: str, a: int, b: int) -> None:
+        measure = f.measure_at_line(a)
+        if not measure:
+            f.warn("funding flow on a page with no measure title", a, b)
+            return
+        printed = " / ".join(f.doc.lines[n - 1].strip() for n in range(a, b + 1) if not f.doc.blank(n))
+        f.out.append(FundingFlow(measure, "国", recipient[1], instrument, None, printed, f.span(a, b)))
+        used.update(x for x in (a, b))
+
+    for i, n in enumerate(lines):  # R1: 「国 補助 独立行政法人情報処理推進機構(IPA)」
+        c = info[n]
+        if c and c[0] and len(set(c[1])) == 1 and len(c[2]) == 1:
+            flow(c[2][0], c[1][0], n, n)
+    for i, n in enumerate(lines):  # R2/R3: an instrument alone on its line
+        c = info[n]
+        if n in used or not c or c[0] or c[2] or len(c[1]) != 1:
+            continue
+        partner = _partner(info, lines, i, used)
+        if partner is not None:
+            bodies_line, a, b = partner
+            flow(info[bodies_line][2][0], c[1][0], a, b)
+        else:
+            f.warn(f"funding scheme: {c[1][0]} with no unambiguous recipient", n)
+    for n in lines:  # 「国 交付」: funder and instrument, recipient elsewhere
+        c = info[n]
+        if n not in used and c and c[0] and c[1] and not c[2]:
+            f.warn(f"funding scheme: 国 {c[1][0]} with no unambiguous recipient", n)
+
+
+def _partner(info, lines: list[int], i: int, used: set[int]) -> tuple[int, int, int] | None:
+    """The line pairing with the instrument line lines[i]: 国 + one body next to it (R2),
+    or one body right after it with a lone 「国」 close by (R3)."""
+    n = lines[i]
+    for j in (i + 1, i - 1):
+        if 0 <= j < len(lines) and lines[j] not in used:
+            c = info[lines[j]]
+            if c and c[0] and not c[1] and len(c[2]) == 1:
+                return lines[j], min(n, lines[j]), max(n, lines[j])
+    if i + 1 < len(lines):
+        c = info[lines[i + 1]]
+        if c and not c[0] and not c[1] and len(c[2]) == 1:
+            window = lines[max(0, i - 4) : i] + lines[i + 2 : i + 6]
+            govs = [m for m in window if info[m] and info[m][0] and not info[m][1] and not info[m][2]]
+            rivals = [m for m in window if info[m] and info[m][1] and not info[m][0] and not info[m][2]]
+            if len(govs) == 1 and not rivals:
+                return lines[i + 1], min(n, govs[0]), max(lines[i + 1], govs[0])
+    return None
+
+
+def _text_flows(f: _Facts) -> None:
+    """「(独)情報処理推進機構(ＩＰＡ)に委託して」, 「（IPA交付金）」 in running text."""
+    doc, sq = f.doc, f.doc.squashed
+    text = sq[f.sq_start : f.sq_end]
+    for entity, s, e in f.bodies(text):
+        commissioned = _COMMISSIONED.match(text, e)
+        if commissioned:
+            instrument, end = "委託", commissioned.end()
+        elif text.startswith("交付金", e):
+            instrument, end = "交付金", e + 3
+        else:
+            continue
+        a, b = doc.line_of_sq(f.sq_start + s), doc.line_of_sq(f.sq_start + end - 1)
+        measure = f.measure_at(f.sq_start + s)
+        if not measure:
+            f.warn(f"funding flow ({instrument} to {entity.label_ja}) on a page part with no measure", a, b)
+            continue
+        recipient = f.printed(f.sq_start + s, f.sq_start + e)
+        printed = f.printed(f.sq_start + s, f.sq_start + end)
+        f.out.append(FundingFlow(measure, "国", recipient, instrument, None, printed, f.span(a, b)))
+
+
+def _split_top(value: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for ch in value:
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "、" and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    return [p.strip() for p in parts + [current] if p.strip()]
+
+
+def _marker(part: str) -> str | None:
+    inner = re.search(r"\(([^()]*)\)", part)
+    if inner is None:
+        return None
+    text = inner.group(1)
+    for word in _INSTRUMENTS:
+        text = text.replace(word, "")
+    return text if any(c in CIRCLED for c in text) else None
+
+
+def _scheme_flows(f: _Facts, attributes: dict[str, dict[str, tuple[str, str, int]]]) -> None:
+    for measure, attrs in attributes.items():
+        if "事業主体" not in attrs or "事業スキーム" not in attrs:
+            continue
+        _, actors_norm, actor_line = attrs["事業主体"]
+        _, scheme_norm, scheme_line = attrs["事業スキーム"]
+        actors = []
+        for part in _split_top(actors_norm):
+            name = re.sub(r"\([^()]*\)", "", part)
+            hits = f.bodies(name)
+            if len(hits) == 1:
+                actors.append((hits[0][0], name[hits[0][1] : hits[0][2]], _marker(part)))
+        schemes = []
+        for part in _split_top(scheme_norm):
+            words = [w for w in _INSTRUMENTS if w in part and not (w == "交付" and "交付金" in part)]
+            if len(words) == 1:
+                schemes.append((_CANONICAL.get(words[0], words[0]), _marker(part)))
+        a, b = sorted((actor_line, scheme_line))
+        printed = " / ".join(f.doc.lines[n - 1].strip() for n in (a, b))
+        pairs = []
+        if len(actors) == 1 and len({s[0] for s in schemes}) == 1:
+            pairs = [(actors[0], schemes[0][0])]
+            schemes = []
+        unmatched = []
+        for instrument, marker in schemes:
+            match = [x for x in actors if marker is not None and x[2] == marker]
+            if len(match) == 1:
+                pairs.append((match[0], instrument))
+            elif instrument not in unmatched:
+                unmatched.append(instrument)
+                f.warn(f"事業スキーム {instrument} without a matching 事業主体", a, b)
+        for (entity, printed_name, _), instrument in pairs:
+            recipient = _printed_of(f, a, printed_name)
+            f.out.append(FundingFlow(measure, "国", recipient, instrument, None, printed, f.span(a, b)))
+
+
+def _printed_of(f: _Facts, line: int, normalised: str) -> str:
+    """The original spelling of a normalised name on a line (falls back to the normalised one)."""
+    raw = f.doc.norm_line(line)
+    pos = raw.find(normalised)
+    if pos < 0:
+        return normalised
+    start = f.doc.norm_range(line, line)[0] + pos
+    return f.doc.printed(start, start + len(normalised))
+
+
+# -- programmes -------------------------------------------------------------
+def _programmes(f: _Facts, attributes: dict[str, dict[str, tuple[str, str, int]]]) -> None:
+    doc, sq = f.doc, f.doc.squashed
+    text = sq[f.sq_start : f.sq_end]
+    bodies = f.bodies(text)
+    implementers = {}
+    for measure, attrs in attributes.items():
+        if "事業主体" in attrs:
+            hits = {e.key for e, _, _ in f.bodies(attrs["事業主体"][1])}
+            if len(hits) == 1:
+                implementers[measure] = _printed_of(f, attrs["事業主体"][2], _first_name(f, attrs["事業主体"][1]))
+    chosen: dict[tuple[str, str], ProgramMention] = {}
+    for program, s, e in scan(f.registry, Kind.PROGRAM, text):
+        measure = f.measure_at(f.sq_start + s)
+        operator = _stated_operator(f, text, bodies, s, e)
+        stated = bool(operator)
+        if not operator:
+            operator = implementers.get(measure, "")
+        line, end_line = doc.line_of_sq(f.sq_start + s), doc.line_of_sq(f.sq_start + e - 1)
+        mention = ProgramMention(f.printed(f.sq_start + s, f.sq_start + e), operator, measure,
+                                 f.span(line, end_line))
+        key = (program.key, measure)
+        if key not in chosen or (stated and not chosen[key][1]):
+            chosen[key] = (mention, stated)
+    f.out.extend(m for m, _ in chosen.values())
+
+
+def _first_name(f: _Facts, value: str) -> str:
+    hits = f.bodies(value)
+    return value[hits[0][1] : hits[0][2]]
+
+
+def _stated_operator(f: _Facts, text: str, bodies, s: int, e: int) -> str:
+    before = [(ent, bs, be) for ent, bs, be in bodies if be <= s and s - be <= 16]
+    if before:
+        ent, bs, be = max(before, key=lambda x: x[2])
+        if _OPERATOR_BEFORE.match(text[be:s]):
+            outer = [(o, os_, oe) for o, os_, oe in bodies if o is ent and oe == bs - 1 and text[bs - 1] == "("]
+            if outer:
+                _, bs, be = outer[0]
+            return f.printed(f.sq_start + bs, f.sq_start + be)
+    after = [(ent, bs, be) for ent, bs, be in bodies if bs >= e and bs - e <= 16]
+    if after:
+        ent, bs, be = min(after, key=lambda x: x[1])
+        if _OPERATOR_AFTER.match(text[e:bs]) and _BUILT_AT.match(text[be : be + 24]):
+            return f.printed(f.sq_start + bs, f.sq_start + be)
+    return ""
