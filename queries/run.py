@@ -1,0 +1,337 @@
+"""Named SPARQL queries: list them, load one, bind its parameters, run it, format the result.
+
+Each ``queries/<name>.rq`` file starts with a comment header the runner reads::
+
+    # budget-lines — one row per stated budget figure of a measure.
+    # (free text: what it answers, caveats)
+    # @param fiscal_year fiscal-year  Gregorian fiscal year (2024, ２０２４ or 令和6年度)
+    # @param agency agency ?agency_iri  The responsible agency: IRI or any label
+    # @param measure measure ?target required  A measure: IRI or any label
+    # @example policykg query budget-lines --param fiscal_year=2024
+    # @columns ?agency ?measure …
+
+``@param NAME TYPE [?VAR] [required] DESCRIPTION``: the value of ``--param NAME=…``
+is converted to an RDF term of TYPE and bound to ``?VAR`` (default ``?NAME``)
+with ``initBindings`` — values are never pasted into query text. TYPE is one of
+:data:`PARAM_TYPES`; ``one-of(a|b)`` accepts only the listed words. Entity types
+(``measure``, ``agency``, ``body``, ``law``, ``program``, ``entity``) accept an IRI,
+a key or any label (skos:prefLabel/altLabel, rdfs:label, a figure's
+pk:nameAsStated), compared by :func:`policykg.registry.lookup_key` so spacing,
+full-width and Kangxi-radical variants match.
+
+Parameters are optional unless marked ``required``; an absent one is left
+unbound. rdflib applies ``initBindings`` as initial bindings of the whole
+evaluation (not as a trailing ``VALUES`` join; pyoxigraph's ``substitutions``
+behave like the latter), so the queries follow one portable rule: a parameter
+variable appears in a *required* triple pattern — bound, it restricts the
+pattern; unbound, the pattern binds it. A parameter variable inside OPTIONAL or
+in only one UNION branch would not filter. The one exception is marked in its
+header (``measures-by-law``'s article filter relies on rdflib's semantics).
+
+Only SELECT and ASK queries run: an update (INSERT, DELETE, LOAD, CLEAR, DROP …),
+a SERVICE clause or a FROM clause (which makes rdflib fetch from the network)
+is refused when the query is parsed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+
+from pyparsing import ParseException
+from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef, Variable
+from rdflib.namespace import DCTERMS, PROV, SKOS
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.algebra import traverse
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.query import Result
+
+from policykg.errors import QueryError
+from policykg.namespace import ID, PK
+from policykg.normalize import fiscal_year_from_text, nfkc
+from policykg.registry import lookup_key
+
+from .formats import Format, format_result
+
+__all__ = [
+    "Format", "NamedQuery", "Param", "PARAM_TYPES", "format_result", "list_queries",
+    "load_query", "query_dir", "run_query",
+]
+
+log = logging.getLogger(__name__)
+
+#: Prefixes every query may use without declaring them (the .rq files declare theirs anyway).
+INIT_NS = {
+    "pk": PK._NS, "id": ID, "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "skos": SKOS, "prov": PROV,
+    "dcterms": DCTERMS, "org": URIRef("http://www.w3.org/ns/org#"),
+}
+
+_ENTITY_CLASSES: dict[str, tuple[URIRef, ...]] = {
+    "measure": (PK.Measure,),
+    "agency": (PK.Agency,),
+    "body": (PK.Agency, PK.ImplementingBody),
+    "law": (PK.Law,),
+    "program": (PK.Program,),
+    "entity": (PK.Agency, PK.ImplementingBody, PK.Program, PK.Law, PK.Measure, PK.StrategyArea),
+}
+_SCALARS = ("fiscal-year", "xsd:integer", "xsd:decimal", "xsd:string", "xsd:boolean", "iri", "article",
+            "document")
+#: Parameter types a header may declare (plus ``one-of(a|b|…)``).
+PARAM_TYPES = (*_SCALARS, *_ENTITY_CLASSES)
+_ONE_OF = re.compile(r"one-of\(([^()\s]+)\)")
+_PARAM_LINE = re.compile(r"@param\s+(?P<name>[A-Za-z_]\w*)\s+(?P<type>\S+)(?P<rest>.*)")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    var: str  # the variable bound, without "?"
+    required: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    path: Path
+    description: str  # the summary on the header's first line
+    params: tuple[Param, ...]
+    text: str
+    example: str = ""
+    columns: tuple[str, ...] = ()  # projected variables, without "?"
+    prepared: Query | None = field(default=None, compare=False, repr=False)
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        declared = ", ".join(p.name for p in self.params) or "none"
+        raise QueryError(f"query {self.name!r} has no parameter {name!r} (declared: {declared})")
+
+
+def query_dir() -> Path:
+    """The folder of the bundled ``.rq`` files."""
+    return Path(str(resources.files("policykg.queries")))
+
+
+def list_queries() -> list[NamedQuery]:
+    """Every bundled query, sorted by name."""
+    return [load_query(p) for p in sorted(query_dir().glob("*.rq"))]
+
+
+def load_query(name_or_path: str | Path) -> NamedQuery:
+    """A bundled query by name (``budget-lines``) or any ``.rq`` file by path; parsed and checked."""
+    path = Path(name_or_path)
+    if not (isinstance(name_or_path, Path) or str(name_or_path).endswith(".rq") or len(path.parts) > 1):
+        path = query_dir() / f"{name_or_path}.rq"
+        if not path.is_file():
+            known = ", ".join(p.stem for p in sorted(query_dir().glob("*.rq")))
+            raise QueryError(f"unknown query {str(name_or_path)!r}; known queries: {known}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise QueryError(f"cannot read query file {path}: {e}") from e
+    description, params, example = _parse_header(text, path)
+    prepared = _prepare(text, path)
+    used = _variables(prepared)
+    for p in params:
+        if p.var not in used:
+            raise QueryError(f"{path}: parameter {p.name!r} binds ?{p.var}, which the query never uses")
+    columns = tuple(str(v) for v in (prepared.algebra.get("PV") or ()))
+    return NamedQuery(path.stem, path, description, params, text, example, columns, prepared)
+
+
+def _parse_header(text: str, path: Path) -> tuple[str, tuple[Param, ...], str]:
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line.lstrip("#").strip())
+    description = lines[0] if lines else ""
+    if "—" in description:
+        description = description.split("—", 1)[1].strip()
+    params: list[Param] = []
+    example = ""
+    for line in lines:
+        if line.startswith("@example"):
+            example = example or line[len("@example"):].strip()
+        if not line.startswith("@param"):
+            continue
+        m = _PARAM_LINE.fullmatch(line)
+        if m is None:
+            raise QueryError(f"{path}: malformed parameter line {line!r}")
+        ptype = m["type"]
+        if ptype not in PARAM_TYPES and not _ONE_OF.fullmatch(ptype):
+            raise QueryError(f"{path}: parameter {m['name']!r} has unknown type {ptype!r} "
+                             f"(known: {', '.join(PARAM_TYPES)}, one-of(a|b))")
+        words = m["rest"].split()
+        var, required = m["name"], False
+        while words and (words[0].startswith("?") or words[0] == "required"):
+            word = words.pop(0)
+            if word == "required":
+                required = True
+            else:
+                var = word[1:]
+        if any(p.name == m["name"] for p in params):
+            raise QueryError(f"{path}: parameter {m['name']!r} declared twice")
+        params.append(Param(m["name"], ptype, var, required, " ".join(words)))
+    return description, tuple(params), example
+
+
+def _prepare(text: str, path: Path) -> Query:
+    """Parse as a query; an update, SERVICE or FROM is refused (decided by parsing)."""
+    try:
+        parseQuery(text)
+    except ParseException as e:
+        try:
+            update = parseUpdate(text)
+        except ParseException:
+            raise QueryError(f"{path}: not a valid SPARQL query: {e}") from e
+        operations = [op.name for op in update.request or []]
+        if not operations:
+            raise QueryError(f"{path}: no SPARQL query in the file") from e
+        raise QueryError(f"{path}: refused: a SPARQL Update ({', '.join(operations)}); only queries run") from e
+    prepared = prepareQuery(text, initNs=INIT_NS)
+    if prepared.algebra.name not in ("SelectQuery", "AskQuery"):
+        raise QueryError(f"{path}: only SELECT and ASK queries run, not {prepared.algebra.name}")
+    if prepared.algebra.get("datasetClause"):
+        raise QueryError(f"{path}: refused: FROM / FROM NAMED (the query runs on the built graph)")
+    found: list[str] = []
+    traverse(prepared.algebra, visitPost=lambda n: found.append("SERVICE")
+             if getattr(n, "name", None) == "ServiceGraphPattern" else None)
+    if found:
+        raise QueryError(f"{path}: refused: SERVICE (no network access from queries)")
+    return prepared
+
+
+def _variables(prepared: Query) -> set[str]:
+    found: set[str] = set()
+
+    def visit(node: object) -> None:
+        if isinstance(node, Variable):
+            found.add(str(node))
+
+    traverse(prepared.algebra, visitPost=visit)
+    return found
+
+
+def run_query(ds: Graph, query: NamedQuery | str | Path, params: Mapping[str, str] | None = None) -> Result:
+    """Run a named query (or a loaded one) on ``ds`` with ``params`` bound as RDF terms."""
+    nq = query if isinstance(query, NamedQuery) else load_query(query)
+    bindings = bind_params(ds, nq, params or {})
+    log.debug("running %s with %s", nq.name, bindings)
+    return ds.query(nq.prepared, initBindings=bindings)
+
+
+def bind_params(ds: Graph, nq: NamedQuery, params: Mapping[str, str]) -> dict[str, object]:
+    """The initBindings of ``params``: unknown or missing required ones raise QueryError."""
+    bindings: dict[str, object] = {}
+    for name, value in params.items():
+        p = nq.param(name)
+        bindings[p.var] = convert(ds, p, value)
+    missing = [p.name for p in nq.params if p.required and p.name not in params]
+    if missing:
+        raise QueryError(f"query {nq.name!r} needs parameter(s) {', '.join(missing)} "
+                         f"(e.g. --param {missing[0]}=…)")
+    return bindings
+
+
+def convert(ds: Graph, p: Param, value: str) -> Literal | URIRef:
+    """One parameter value as the RDF term of its declared type."""
+    text = nfkc(value).strip()
+    try:
+        if p.type == "fiscal-year":
+            year = int(text) if text.isdigit() else fiscal_year_from_text(text)
+            return Literal(year, datatype=XSD.integer)
+        if p.type == "xsd:integer":
+            return Literal(int(text), datatype=XSD.integer)
+        if p.type == "xsd:decimal":
+            return Literal(Decimal(text), datatype=XSD.decimal)
+    except (ValueError, InvalidOperation) as e:
+        raise QueryError(f"parameter {p.name}: {value!r} is not a {p.type}") from e
+    if p.type == "xsd:boolean":
+        if text.lower() not in ("true", "false"):
+            raise QueryError(f"parameter {p.name}: {value!r} is not true or false")
+        return Literal(text.lower() == "true")
+    if p.type == "xsd:string":
+        return Literal(value)
+    if p.type == "article":  # 第13条, １３ and 13 are the same article
+        return Literal(re.sub(r"^第|条$", "", re.sub(r"\s", "", text)))
+    if p.type == "iri":
+        return _iri(p, value)
+    if (m := _ONE_OF.fullmatch(p.type)) is not None:
+        choices = m[1].split("|")
+        if text not in choices:
+            raise QueryError(f"parameter {p.name}: {value!r} is not one of {', '.join(choices)}")
+        return Literal(text)
+    if p.type == "document":
+        return _document(ds, p, value)
+    return resolve_entity(ds, p.type, value, p.name)
+
+
+def _iri(p: Param, value: str) -> URIRef:
+    iri = value.strip().removeprefix("<").removesuffix(">")
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+", iri):
+        raise QueryError(f"parameter {p.name}: {value!r} is not an IRI")
+    return URIRef(iri)
+
+
+def _document(ds: Graph, p: Param, value: str) -> URIRef:
+    docs = {}
+    for doc in ds.subjects(RDF.type, PK.SourceDocument):
+        for name in (doc, ds.value(doc, DCTERMS.identifier), ds.value(doc, PK.originalFile)):
+            if name is not None:
+                docs[str(name)] = doc
+    if value.strip() in docs:
+        return docs[value.strip()]
+    ids = sorted(str(ds.value(d, DCTERMS.identifier)) for d in set(docs.values()))
+    raise QueryError(f"parameter {p.name}: no source document {value!r}; documents: {', '.join(ids)}")
+
+
+def resolve_entity(ds: Graph, kind: str, value: str, param: str = "") -> URIRef:
+    """The IRI of the ``kind`` entity named ``value`` (an IRI, key or any label).
+
+    No match raises QueryError listing close names; two or more raise listing them.
+    """
+    where = f"parameter {param}: " if param else ""
+    classes = _ENTITY_CLASSES[kind]
+    members = {s for cls in classes for s in ds.subjects(RDF.type, cls)}
+    stripped = value.strip().removeprefix("<").removesuffix(">")
+    if re.match(r"https?://", stripped):
+        if URIRef(stripped) in members:
+            return URIRef(stripped)
+        raise QueryError(f"{where}no {kind} with IRI <{stripped}>")
+    index: dict[str, set[URIRef]] = {}
+    for s in members:
+        for prop in (SKOS.prefLabel, SKOS.altLabel, RDFS.label, SKOS.notation):
+            for label in ds.objects(s, prop):
+                index.setdefault(lookup_key(str(label)), set()).add(s)
+    if kind in ("measure", "entity"):
+        for figure, name in ds.subject_objects(PK.nameAsStated):
+            scope = ds.value(figure, PK.scope)
+            if scope in members:
+                index.setdefault(lookup_key(str(name)), set()).add(scope)
+    key = lookup_key(value)
+    found = index.get(key, set())
+    if len(found) == 1:
+        return next(iter(found))
+    if found:
+        listed = "; ".join(f"<{iri}> {_label(ds, iri)}" for iri in sorted(found))
+        raise QueryError(f"{where}{kind} {value!r} is ambiguous: {listed}")
+    close = difflib.get_close_matches(key, list(index), n=5, cutoff=0.6)
+    close += [k for k in sorted(index) if key and key in k and k not in close][:5]
+    hint = "; ".join(sorted({_label(ds, iri) for k in close for iri in index[k]}))
+    raise QueryError(f"{where}no {kind} named {value!r}" + (f"; close matches: {hint}" if hint else ""))
+
+
+def _label(ds: Graph, iri: URIRef) -> str:
+    labels = [lit for lit in ds.objects(iri, SKOS.prefLabel) if getattr(lit, "language", None) == "ja"]
+    return str(labels[0]) if labels else str(iri)
