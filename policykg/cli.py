@@ -96,5 +96,58 @@ def export(build_dir: Path | None, fmt: str, out: Path | None) -> None:
         click.echo(f"wrote {out}", err=True)
 
 
+@main.command()
+@click.argument("name", required=False, metavar="NAME|FILE.rq")
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="A query parameter (repeatable); entities by IRI or any label.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table",
+              show_default=True, help="table for reading; csv, tsv, json: the W3C SPARQL results formats.")
+@click.option("--list", "list_", is_flag=True, help="List the named queries (or describe NAME) and exit.")
+@build_dir_option
+def query(name: str | None, params: tuple[str, ...], fmt: str, list_: bool, build_dir: Path | None) -> None:
+    """Run a named SPARQL query, or any .rq file, on the built graph.
+
+    Parameters are bound as RDF terms, never pasted into the query text; an
+    update (INSERT, DELETE, DROP …) is refused.
+
+    \b
+    Examples:
+      policykg query --list
+      policykg query budget-lines --list
+      policykg query budget-lines --param agency=厚生労働省 --param fiscal_year=2024
+      policykg query measure-history --param measure=ナショナルサイバートレーニングセンターの強化
+      policykg query totals --param scope_kind=overall --format csv > totals.csv
+      policykg query body-activity --param body=IPA --format json
+      policykg query ./my-query.rq --format tsv
+    """
+    from policykg.graph.store import load_dataset
+    from policykg.queries.run import format_result, list_queries, load_query, run_query
+
+    if list_:
+        for nq in [load_query(name)] if name else list_queries():
+            click.echo(f"{nq.name}: {nq.description}")
+            for p in nq.params:
+                flag = " (required)" if p.required else ""
+                click.echo(f"    --param {p.name}=…  [{p.type}]{flag} {p.description}")
+            if name:
+                click.echo(f"  columns: {' '.join('?' + c for c in nq.columns)}")
+                if nq.example:
+                    click.echo(f"  example: {nq.example}")
+        return
+    if not name:
+        raise click.UsageError("give a query NAME or FILE.rq (see `policykg query --list`)")
+    values: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--param")
+        if key.strip() in values:
+            raise click.BadParameter(f"{key.strip()!r} given twice", param_hint="--param")
+        values[key.strip()] = value
+    nq = load_query(name)
+    result = run_query(load_dataset(build_dir), nq, values)
+    click.echo(format_result(result, fmt), nl=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -326,7 +326,7 @@ def resolve_entity(ds: Graph, kind: str, value: str, param: str = "") -> URIRef:
     if found:
         listed = "; ".join(f"<{iri}> {_label(ds, iri)}" for iri in sorted(found))
         raise QueryError(f"{where}{kind} {value!r} is ambiguous: {listed}")
-    close = difflib.get_close_matches(key, list(index), n=5, cutoff=0.6)
+    close = difflib.get_close_matches(key, list(index), n=5, cutoff=0.5)
     close += [k for k in sorted(index) if key and key in k and k not in close][:5]
     hint = "; ".join(sorted({_label(ds, iri) for k in close for iri in index[k]}))
     raise QueryError(f"{where}no {kind} named {value!r}" + (f"; close matches: {hint}" if hint else ""))
