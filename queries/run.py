@@ -245,7 +245,14 @@ def bind_params(ds: Graph, nq: NamedQuery, params: Mapping[str, str]) -> dict[st
 
 
 def convert(ds: Graph, p: Param, value: str) -> Literal | URIRef:
-    """One parameter value as the RDF term of its declared type."""
+    """One parameter value as the RDF term of its declared type (entities resolved in ``ds``).
+
+    >>> year = Param("fiscal_year", "fiscal-year", "fiscal_year", False, "")
+    >>> convert(None, year, "令和6年度"), convert(None, year, "２０２４")
+    (rdflib.term.Literal('2024', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#integer')), rdflib.term.Literal('2024', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#integer')))
+    >>> convert(None, Param("article", "article", "a", False, ""), "第１０３条の２")
+    rdflib.term.Literal('103の2')
+    """
     text = nfkc(value).strip()
     try:
         if p.type == "fiscal-year":
@@ -263,8 +270,8 @@ def convert(ds: Graph, p: Param, value: str) -> Literal | URIRef:
         return Literal(text.lower() == "true")
     if p.type == "xsd:string":
         return Literal(value)
-    if p.type == "article":  # 第13条, １３ and 13 are the same article
-        return Literal(re.sub(r"^第|条$", "", re.sub(r"\s", "", text)))
+    if p.type == "article":  # 第13条, １３ and 13 are one article; 第103条の2 is 103の2
+        return Literal(re.sub(r"^第|条", "", re.sub(r"\s", "", text)))
     if p.type == "iri":
         return _iri(p, value)
     if (m := _ONE_OF.fullmatch(p.type)) is not None:
