@@ -65,6 +65,7 @@ __all__ = ["parse_measure_pages"]
 Column = tuple[int, BudgetKind, BudgetStatus]
 DASH = "dash"
 _CELL = re.compile(rf"(?P<amount>{AMOUNT_RE.pattern})|(?P<dash>[―—–‐－\-])")
+_TABLE_CONFLICT = "not the summary table's figure"
 _NOISE = re.compile(r"[()【】<>\[\]:、,・。~\-]|参考|約")
 
 
@@ -135,13 +136,15 @@ def _page_figures(doc, source, page: Page, measures, columns, cells) -> list[Rec
     page.statement_lines = _statement_only_lines(doc, page, statements)
     out: list[Record] = []
     scopes: dict[int, Scope] = {}
+    results: list[tuple[Statement, Record]] = []
     for stmt in statements:
         if stmt.anchor >= 0:
             scope = scopes.get(stmt.anchor, Scope(how="none"))
         else:
             scope = _continued_subitem(doc, stmt, statements, scopes) or _statement_scope(doc, page, stmt, statements)
         scopes[stmt.amount_start] = scope
-        out.append(_figure_or_warning(doc, source, stmt, scope, measures, columns, cells, titled))
+        results.append((stmt, _figure_or_warning(doc, source, stmt, scope, measures, columns, cells, titled)))
+    out += _discredit_neighbours(doc, source, results)
     for u in unread:
         if u.kind == "orphan" and not titled:
             continue
@@ -152,6 +155,28 @@ def _page_figures(doc, source, page: Page, measures, columns, cells) -> list[Rec
             "no-year": "「前年度」 with no preceding year on the page",
         }[u.kind]
         out.append(_warning(doc, source, message, u.line, u.end_line))
+    return out
+
+
+def _discredit_neighbours(doc: DocText, source: str, results: list[tuple[Statement, Record]]) -> list[Record]:
+    """A figure printed in the same block of lines as one that contradicts the summary
+    table (「令和７年度当初予算額 ： １５．３億円 / 令和６年度補正予算額 ： ２．２億円」, an
+    agency total) is not trusted either."""
+    conflicted = {s.line for s, r in results if isinstance(r, Warning_) and r.message.startswith(_TABLE_CONFLICT)}
+    if not conflicted:
+        return [r for _, r in results]
+    bad_lines: set[int] = set()
+    for line in conflicted:
+        for step in (-1, 1):
+            n = line
+            while 1 <= n <= len(doc.lines) and not doc.blank(n):
+                bad_lines.add(n)
+                n += step
+    out: list[Record] = []
+    for stmt, record in results:
+        if isinstance(record, BudgetFigure) and stmt.line in bad_lines:
+            record = _warning(doc, source, f"{_TABLE_CONFLICT}: printed with a figure that disagrees", stmt.line, stmt.end_line)
+        out.append(record)
     return out
 
 
@@ -236,9 +261,9 @@ def _figure_or_warning(doc, source, stmt: Statement, scope: Scope, measures, col
     if stmt.basis == "paren-table" and not (isinstance(cell, Amount) and agrees(stmt.amount, cell)):
         return _warning(doc, source, "parenthesised amount: no stated convention and the summary table does not confirm it", line, end_line)
     if cell == DASH:
-        return _warning(doc, source, f"the summary table prints no figure here for {m.name}", line, end_line)
+        return _warning(doc, source, f"{_TABLE_CONFLICT}: the table prints no figure for {m.name}", line, end_line)
     if isinstance(cell, Amount) and not agrees(stmt.amount, cell, inclusive=stmt.inclusive):
-        return _warning(doc, source, f"disagrees with the summary table ({cell.printed}) for {m.name}", line, end_line)
+        return _warning(doc, source, f"{_TABLE_CONFLICT}: the table prints {cell.printed} for {m.name}", line, end_line)
     return BudgetFigure(
         scope_kind=ScopeKind.MEASURE,
         scope=m.name,

@@ -272,8 +272,10 @@ def figure_scope(doc: DocText, page: Page, sq_pos: int, line: int) -> Scope:
 
 
 def fact_scope(page: Page, sq_pos: int) -> int | None:
-    """The measure a non-figure fact belongs to: nearest title above, else the page's only one."""
-    title = _last_before(page, sq_pos)
+    """The measure a non-figure fact belongs to: the title it is in or the nearest one above,
+    else the page's only one."""
+    inside = [t for t in page.titles if t.sq_start <= sq_pos < t.sq_end]
+    title = inside[0] if inside else _last_before(page, sq_pos)
     if title is not None:
         same_line = [t for t in page.titles if t.line == title.line]
         return title.measure if len(same_line) == 1 else None
