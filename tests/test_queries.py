@@ -59,7 +59,7 @@ def rows(ds: Dataset, name: str, **params: object) -> list[dict[str, object]]:
 
 EXPECTED_QUERIES = {
     "agency-shares", "area-shares", "body-activity", "budget-by-agency", "budget-lines", "funding-flows",
-    "legal-bases", "measure-history", "measures-by-law", "programs", "totals", "yoy-change",
+    "legal-bases", "measure-history", "measures-by-law", "program-facts", "programs", "totals", "yoy-change",
 }
 
 
@@ -306,6 +306,13 @@ def test_programs_cyder(ds: Dataset) -> None:
             "nisc-budget-fy2025", 595, True) in {
         (r["operator"], r["measure"], r["source"], r["line"], r["operator_cited"]) for r in found}
     assert {r["program"] for r in found} == {"CYDER"}
+
+
+def test_program_facts(ds: Dataset) -> None:
+    [row] = rows(ds, "program-facts", program="OTセキュリティを含む重要情報インフラ保護に関する人材育成プログラム",
+                 key="participants")
+    # 004:1128 「参加者：18名（ブルネイ、…）」
+    assert (row["value"], row["source"], row["line"], row["approximate"]) == ("18", "meti-icsws-wg3-10", 1128, False)
 
 
 def test_funding_flows_to_ipa(ds: Dataset) -> None:
