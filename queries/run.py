@@ -130,6 +130,8 @@ def list_queries() -> list[NamedQuery]:
 def load_query(name_or_path: str | Path) -> NamedQuery:
     """A bundled query by name (``budget-lines``) or any ``.rq`` file by path; parsed and checked."""
     path = Path(name_or_path)
+    if not path.exists() and len(path.parts) == 1 and (query_dir() / path.name).is_file():
+        path = query_dir() / path.name  # "budget-lines.rq": the bundled file of that name
     if not (isinstance(name_or_path, Path) or str(name_or_path).endswith(".rq") or len(path.parts) > 1):
         path = query_dir() / f"{name_or_path}.rq"
         if not path.is_file():

@@ -173,6 +173,28 @@ def test_every_area_subtotal_of_the_tables_is_in_totals(ds: Dataset) -> None:
     assert got == expected
 
 
+def test_no_figure_is_lost_by_the_joins(ds: Dataset) -> None:
+    """Every figure node of the graph is a row of budget-lines (measures) or totals (the rest)."""
+    from policykg.namespace import PK
+
+    measures = {str(f) for f in ds.subjects(PK.scopeKind, PK.MeasureScope)}
+    others = {str(f) for f, _, k in ds.triples((None, PK.scopeKind, None)) if k != PK.MeasureScope}
+    assert len(measures) > 191 and others  # summary tables alone print 191 measure figures
+    assert [r["figure"] for r in rows(ds, "budget-lines")] == sorted(measures, key=_figure_order(ds))
+    assert {r["figure"] for r in rows(ds, "totals")} == others
+    assert len(rows(ds, "totals")) == len(others)
+
+
+def _figure_order(ds: Dataset):
+    from policykg.namespace import PK
+
+    def key(iri: str) -> tuple[str, int, str]:
+        doc = iri.split("/")[-2]
+        return doc, int(ds.value(URIRef(iri), PK.line)), iri
+
+    return key
+
+
 # ------------------------------------------------------------- hand-checked facts
 
 def test_budget_lines_show_both_documents_side_by_side(ds: Dataset) -> None:
