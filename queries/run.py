@@ -201,7 +201,10 @@ def _prepare(text: str, path: Path) -> Query:
         if not operations:
             raise QueryError(f"{path}: no SPARQL query in the file") from e
         raise QueryError(f"{path}: refused: a SPARQL Update ({', '.join(operations)}); only queries run") from e
-    prepared = prepareQuery(text, initNs=INIT_NS)
+    try:
+        prepared = prepareQuery(text, initNs=INIT_NS)
+    except Exception as e:  # rdflib raises plain Exception, e.g. for an undeclared prefix
+        raise QueryError(f"{path}: cannot prepare the query: {e}") from e
     if prepared.algebra.name not in ("SelectQuery", "AskQuery"):
         raise QueryError(f"{path}: only SELECT and ASK queries run, not {prepared.algebra.name}")
     if prepared.algebra.get("datasetClause"):

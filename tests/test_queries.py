@@ -401,7 +401,9 @@ def test_refusal_is_decided_by_parsing_not_words(ds: Dataset, tmp_path: Path) ->
     for text, why in [("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", "SERVICE"),
                       ("SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o }", "FROM"),
                       ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "only SELECT and ASK"),
-                      ("SELECT WHERE", "not a valid SPARQL query")]:
+                      ("SELECT WHERE", "not a valid SPARQL query"),
+                      ("SELECT ?s WHERE { ?s nope:p ?o }", "cannot prepare"),
+                      ("# only a comment\n", "no SPARQL query")]:
         with pytest.raises(QueryError, match=why):
             load_query(_rq(tmp_path, "bad", text))
 
