@@ -37,6 +37,7 @@ initial budget only where the page states that convention or the table confirms 
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -61,6 +62,8 @@ from .nisc_pages_layout import Page, Scope, Titles, agency_line, analyse, fact_s
 from .nisc_pages_text import DocText, fold, is_markdown, segment
 
 __all__ = ["parse_measure_pages"]
+
+log = logging.getLogger(__name__)
 
 Column = tuple[int, BudgetKind, BudgetStatus]
 DASH = "dash"
@@ -97,6 +100,7 @@ def parse_measure_pages(
         out += page_facts(doc, source, page.first, page.last, names=names, registry=registry,
                           scope=lambda sq, page=page: fact_scope(page, sq))
     out = list(dict.fromkeys(_drop_conflicts(out)))  # one warning per message and span
+    log.debug("%s: %d pages read, %d records", source, titled[-1] - titled[0] + 1, len(out))
     return sorted(out, key=lambda r: (r.source.line, r.source.end_line, type(r).__name__))
 
 
@@ -108,7 +112,7 @@ def _table_cells(doc: DocText, m: MeasureMention, columns: Sequence[Column], row
     leave out the supplementary column) is trusted for its first column only.
     """
     key = fold(squash(f"【{m.agency}】{m.name}"))
-    spans = [(m.source.line, m.source.end_line)]
+    spans = [(m.source.line, m.source.end_line)] if 1 <= m.source.line <= m.source.end_line <= len(doc.lines) else []
     spans += [(n, n) for n in range(1, len(doc.lines) + 1) if key in doc.sq_line(n)]
     for first, last in spans:
         start, end = doc.sq_range(first, last)
@@ -118,8 +122,11 @@ def _table_cells(doc: DocText, m: MeasureMention, columns: Sequence[Column], row
         rows.update(range(first, last + 1))
         tail_start = doc.sq_to_norm[pos + len(key)]
         tail = doc.norm[tail_start : doc.norm_range(first, last)[1]]
-        tokens = [(parse_amount(doc.printed(tail_start + t.start(), tail_start + t.end())) if t["amount"] else DASH)
-                  for t in _CELL.finditer(tail)]
+        try:
+            tokens = [(parse_amount(doc.printed(tail_start + t.start(), tail_start + t.end())) if t["amount"] else DASH)
+                      for t in _CELL.finditer(tail)]
+        except ValueError:
+            continue  # a cell that is not a whole number of yen: no guard from this row
         if not tokens:
             continue
         if len(tokens) == len(columns):
@@ -133,7 +140,7 @@ def _page_figures(doc, source, page: Page, measures, columns, cells) -> list[Rec
     start, end = doc.norm_range(page.first, page.last)
     statements, unread = read_statements(doc, start, end)
     titled = bool(page.titles) or page.fallback is not None
-    page.statement_lines = _statement_only_lines(doc, page, statements)
+    page.statement_lines = _statement_only_lines(doc, statements)
     out: list[Record] = []
     scopes: dict[int, Scope] = {}
     results: list[tuple[Statement, Record]] = []
@@ -143,7 +150,7 @@ def _page_figures(doc, source, page: Page, measures, columns, cells) -> list[Rec
         else:
             scope = _continued_subitem(doc, stmt, statements, scopes) or _statement_scope(doc, page, stmt, statements)
         scopes[stmt.amount_start] = scope
-        results.append((stmt, _figure_or_warning(doc, source, stmt, scope, measures, columns, cells, titled)))
+        results.append((stmt, _figure_or_warning(doc, source, stmt, scope, measures, columns, cells)))
     out += _discredit_neighbours(doc, source, results)
     for u in unread:
         if u.kind == "orphan" and not titled:
@@ -193,13 +200,15 @@ def _continued_subitem(doc: DocText, stmt: Statement, statements: list[Statement
     return None
 
 
-def _statement_only_lines(doc: DocText, page: Page, statements: list[Statement]) -> set[int]:
+def _statement_only_lines(doc: DocText, statements: list[Statement]) -> set[int]:
+    """Lines that hold nothing but budget statements (and punctuation)."""
     lines = set()
     for line in {s.line for s in statements}:
         text = doc.sq_line(line)
+        line_start = doc.sq_range(line, line)[0]
         for s in statements:
             if s.line == line:
-                a, b = doc.sq_of(s.start) - doc.sq_range(line, line)[0], doc.sq_of(s.amount_end) - doc.sq_range(line, line)[0]
+                a, b = doc.sq_of(s.start) - line_start, doc.sq_of(s.amount_end) - line_start
                 text = text[:a] + " " * (b - a) + text[b:]
         if not _NOISE.sub("", text).strip():
             lines.add(line)
@@ -242,7 +251,7 @@ def _prefix(doc: DocText, page: Page, stmt: Statement, statements: list[Statemen
     return text if len(text) >= 2 else ""
 
 
-def _figure_or_warning(doc, source, stmt: Statement, scope: Scope, measures, columns, cells, titled) -> Record:
+def _figure_or_warning(doc, source, stmt: Statement, scope: Scope, measures, columns, cells) -> Record:
     line, end_line = stmt.line, stmt.end_line
     if scope.measure is None:
         if scope.subitem:

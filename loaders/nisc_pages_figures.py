@@ -86,7 +86,10 @@ def _label(m: re.Match) -> Label | None:
     desc = m["desc"]
     if not any(word in desc for word in ("予算", "補正", "概算要求")):
         return None
-    year = None if m["prev"] else era_to_fiscal_year(m["era"] or "令和", m["year"])
+    try:
+        year = None if m["prev"] else era_to_fiscal_year(m["era"] or "令和", m["year"])
+    except ValueError:  # 「0年度」: not a fiscal year
+        return None
     kind = BudgetKind.SUPPLEMENTARY if "補正" in desc else BudgetKind.INITIAL
     explicit = BudgetStatus.REQUEST if "概算要求" in desc else BudgetStatus.DRAFT if "案" in desc else None
     begin = min(m.start(g) for g in ("era", "year", "prev") if m[g] is not None)
@@ -111,14 +114,14 @@ def read_statements(doc: DocText, start: int, end: int) -> tuple[list[Statement]
         if label is None:
             continue
         if m["amount"]:
-            primary.append(_statement(doc, label, m, m.start(), "label"))
+            _add(primary, unread, doc, label, m, m.start(), "label")
             taken.add(m.start("amount"))
         elif m["bad"]:
             unread.append(_unread(doc, "unreadable", m.start(), m.end()))
     for m in AMOUNT_THEN_LABEL.finditer(doc.norm, start, end):
         label = _label(m)
         if label is not None and m.start("amount") not in taken:
-            primary.append(_statement(doc, label, m, m.start(), "label"))
+            _add(primary, unread, doc, label, m, m.start(), "label")
             taken.add(m.start("amount"))
     primary.sort(key=lambda s: s.amount_start)
     primary = _resolve_previous_year(doc, primary, unread)
@@ -131,8 +134,8 @@ def read_statements(doc: DocText, start: int, end: int) -> tuple[list[Statement]
             if m.start("amount") in taken:
                 continue
             taken.add(m.start("amount"))
-            found.append(_statement(doc, default, m, m.start(), "default-label"))
-            _paren_after(doc, found, end, paren_rule, taken, unread)
+            if _add(found, unread, doc, default, m, m.start(), "default-label"):
+                _paren_after(doc, found, end, paren_rule, taken, unread)
     for m in BARE_AMOUNT.finditer(doc.norm, start, end):
         if m.start("amount") not in taken:
             unread.append(_unread(doc, "orphan", m.start(), m.end()))
@@ -140,6 +143,7 @@ def read_statements(doc: DocText, start: int, end: int) -> tuple[list[Statement]
 
 
 def _statement(doc: DocText, label: Label, m: re.Match, begin: int, basis: str, anchor: int = -1) -> Statement:
+    """A statement; ValueError when the amount is not a whole number of yen (caller reports it)."""
     return Statement(
         label=label,
         amount=parse_amount(doc.printed(m.start("amount"), m.end("amount"))),
@@ -152,6 +156,16 @@ def _statement(doc: DocText, label: Label, m: re.Match, begin: int, basis: str, 
         basis=basis,
         anchor=anchor,
     )
+
+
+def _add(found: list[Statement], unread: list[Unread], doc: DocText, label: Label, m: re.Match,
+         begin: int, basis: str, anchor: int = -1) -> bool:
+    try:
+        found.append(_statement(doc, label, m, begin, basis, anchor))
+        return True
+    except ValueError:
+        unread.append(_unread(doc, "unreadable", begin, m.end("amount")))
+        return False
 
 
 def _paren_after(
@@ -176,7 +190,7 @@ def _paren_after(
     else:
         unread.append(_unread(doc, "paren-unknown", m.start("amount"), m.end("amount")))
         return
-    found.append(_statement(doc, label, m, m.start("amount"), basis, anchor=stmt.amount_start))
+    _add(found, unread, doc, label, m, m.start("amount"), basis, anchor=stmt.amount_start)
 
 
 def _resolve_previous_year(doc: DocText, found: list[Statement], unread: list[Unread]) -> list[Statement]:

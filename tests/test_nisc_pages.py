@@ -711,3 +711,51 @@ def test_doctests(name: str) -> None:
     module = importlib.import_module(f"policykg.loaders.{name}")
     result = doctest.testmod(module)
     assert result.failed == 0
+
+
+# -- robustness --------------------------------------------------------------------------
+def _corpus_lines() -> list[str]:
+    return [line for key in DOCS for line in corpus_text(key).split("\n")]
+
+
+def test_shuffled_pages_never_raise_and_cite_their_text() -> None:
+    """Pages rearranged from real lines (as another edition might print them): no exception,
+    and every figure's amount is still printed on the lines it cites."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    pool = _corpus_lines()
+    doc, _, (first, last), columns = DOCS["000"]
+    measures = table_measures(corpus_text("000"), doc, first, last)
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.lists(st.sampled_from(pool), min_size=1, max_size=120))
+    def check(lines: list[str]) -> None:
+        text = "\n".join(lines)
+        for r in parse_measure_pages(text, doc, measures=measures, columns=columns, registry=registry()):
+            assert 1 <= r.source.line <= r.source.end_line <= len(lines)
+            if isinstance(r, BudgetFigure):
+                assert r.printed in "\n".join(lines[r.source.line - 1 : r.source.end_line])
+
+    check()
+
+
+@pytest.mark.parametrize("key", DOCS)
+def test_cut_pages_yield_no_new_figures(key: str) -> None:
+    """A window of the pages (a page cut at its top, as a truncated extraction would) never
+    yields a figure the whole document does not: losing context loses figures, never invents."""
+    doc, _, (first, last), columns = DOCS[key]
+    lines = corpus_text(key).split("\n")
+    full = {_key(r) for r in of_type(key, BudgetFigure)}
+    head = lines[first - 1 : last] + ["", "", ""]
+    windows = 0
+    for start in range(last, len(lines), 53):
+        for length in (40, 200):
+            text = "\n".join(head + lines[start : start + length])
+            measures = table_measures(text, doc, 1, len(head))
+            offset = start - len(head)
+            for r in parse_measure_pages(text, doc, measures=measures, columns=columns, registry=registry()):
+                if isinstance(r, BudgetFigure):
+                    assert (r.source.line + offset, *_key(r)[1:]) in full, r
+            windows += 1
+    assert windows >= 20
