@@ -1,0 +1,96 @@
+"""The main job end to end: determinism, atomic output and bad input."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from policykg.cli import main
+from policykg.errors import LoaderError, ManifestError
+from policykg.graph.store import GRAPH_FILE, REPORT_FILE
+from policykg.pipeline import build
+from policykg.sources import corpus_dir
+
+
+def test_same_corpus_gives_byte_identical_output(tmp_path: Path) -> None:
+    first = build(tmp_path / "a").graph_path.read_bytes()
+    second = build(tmp_path / "b").graph_path.read_bytes()
+    assert first == second
+    lines = first.decode("utf-8").splitlines()
+    assert lines == sorted(lines)
+    assert "_:" not in first.decode("utf-8")  # no blank nodes: IRIs are deterministic
+
+
+def test_cli_build_reports_counts_and_writes_files(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["build", "--build-dir", str(tmp_path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "BudgetFigure" in result.output
+    assert (tmp_path / GRAPH_FILE).is_file() and (tmp_path / REPORT_FILE).is_file()
+
+
+def _corpus_with(tmp_path: Path, name: str, content: bytes, layout: str = "nisc-budget-pdftext") -> Path:
+    """A manifest naming one bundled document plus one hostile file."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(corpus_dir() / "003_ddf944621e8ed638.txt", folder)
+    (folder / name).write_bytes(content)
+    bundled = (corpus_dir() / "manifest.toml").read_text(encoding="utf-8")
+    fy2020 = bundled[bundled.index('[[document]]\nid = "nisc-budget-fy2020"'):bundled.index('[[document]]\nid = "meti')]
+    hostile = f'''
+[[document]]
+id = "hostile"
+file = "{name}"
+original_file = "{name}"
+title = "hostile"
+issuer = "NISC"
+issuer_key = "nisc"
+fiscal_year = 2025
+layout = "{layout}"
+strategy = "2021"
+columns = [{{ fiscal_year = 2025, budget = "initial", status = "enacted" }}]
+'''
+    (folder / "manifest.toml").write_text(fy2020 + hostile, encoding="utf-8")
+    return folder / "manifest.toml"
+
+
+@pytest.mark.parametrize(
+    ("content", "message", "line"),
+    [
+        (b"", "empty file", 1),
+        ("政府のサイバーセキュリティに関する予算\n【総務省】施策 1.0億円\n".encode("shift_jis"), "not UTF-8", 1),
+        ("政府のサイバーセキュリティに関する予算\n".encode("utf-16"), "not UTF-8", 1),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not UTF-8", 1),
+        ("ok line\n政府の予算\x00\n".encode("utf-8"), "NUL byte", 2),
+        ("これは予算の文書ではない。\n".encode("utf-8"), "does not look like layout", 1),
+        ("政府のサイバーセキュリティに関する予算\n表はない\n".encode("utf-8"), "no summary-table rows", 1),
+    ],
+)
+def test_bad_input_names_file_and_line_and_writes_nothing(tmp_path: Path, content: bytes, message: str, line: int) -> None:
+    manifest = _corpus_with(tmp_path, "bad.txt", content)
+    out = tmp_path / "out"
+    with pytest.raises(LoaderError) as info:
+        build(out, manifest=manifest)
+    assert message in str(info.value)
+    assert info.value.line == line
+    assert "bad.txt" in info.value.source or info.value.source == "hostile"
+    assert not (out / GRAPH_FILE).exists()
+
+
+def test_failed_build_leaves_previous_graph_intact(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    good = build(out).graph_path.read_bytes()
+    manifest = _corpus_with(tmp_path, "bad.txt", b"\xff\xfe junk")
+    result = CliRunner().invoke(main, ["build", "--build-dir", str(out), "--manifest", str(manifest)])
+    assert result.exit_code == 3
+    assert "bad.txt" in result.output and "not UTF-8" in result.output
+    assert (out / GRAPH_FILE).read_bytes() == good
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []  # no temp files left
+
+
+def test_unknown_layout_is_a_manifest_error(tmp_path: Path) -> None:
+    manifest = _corpus_with(tmp_path, "x.txt", "text\n".encode(), layout="pdf-scan")
+    with pytest.raises(ManifestError, match="pdf-scan"):
+        build(tmp_path / "out", manifest=manifest)
