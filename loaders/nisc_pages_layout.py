@@ -5,7 +5,8 @@ A :class:`Page` is one block of :func:`nisc_pages_text.segment`, analysed for
 * *titles*: a summary-table measure name (or a registry name of the same
   measure) printed at the start of a line, after markers such as ○ ■ 【主な経費】
   （１）, possibly wrapping onto the next line; two titles may share a line
-  (a two-column page). A name inside a longer measure name does not count, nor
+  (a two-column page). A name inside a longer measure name or followed by a
+  particle (「…の強化に必要な」) does not count, nor
   does a title whose agency or strategy area contradicts the page's own
   agency line or footer (「情報セキュリティ対策の強化」 inside a 国土交通省 page);
 * *agency lines* (「外務省」, 「防衛省の施策例」, 「（内閣サイバーセキュリティセンター）」)
@@ -42,6 +43,8 @@ _MARKER = re.compile(r"(?:#+|[-*](?=\S))?(?:【主な経費】)?(?:[○〇◆■
 # A sub-item heading in Markdown: a heading starting with such a marker.
 _SUBITEM = re.compile(r"^#+\s*(?:[○〇◆■●・]|\(\d{1,2}\)|[①-⑳]|\d{1,2}[\s.])")
 _FOOTER = re.compile(r"\(([1-9])\)(?P<label>[^①-⑳]{3,40}?)[-ー‐–−―](?P<nums>[①-⑳](?:[、,][①-⑳])*)?")
+#: A name followed by one of these is part of a sentence, not a title.
+_PARTICLES = frozenset("にのをはがでともへや")
 #: Measure-name endings a page title may leave off (「…構築」 for 「…構築に関する調査費」).
 _WEAK_SUFFIXES = ("に関する調査費",)
 
@@ -197,6 +200,8 @@ def _title_at(doc, pos, page_end, titles: Titles, page: Page, guarded, whole_lin
             continue
         if weak and (pos + len(name) != whole_line_end or index not in guarded):
             continue
+        if doc.squashed[pos + len(name) : pos + len(name) + 1] in _PARTICLES:
+            continue  # 「情報セキュリティ対策の強化に必要な…」: a phrase, not a title
         if not _consistent(titles, index, page):
             continue
         return len(name), index, weak
