@@ -415,7 +415,8 @@ class _DocBuilder:
 def _basis_label(law: str, rec: R.LegalBasis) -> str:
     label = law
     if rec.article:
-        label += f"第{rec.article}条"
+        main, _, branch = rec.article.partition("の")
+        label += f"第{main}条" + (f"の{branch}" if branch else "")
     if rec.paragraph:
         label += f"第{rec.paragraph}項"
     if rec.item:
