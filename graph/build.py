@@ -332,7 +332,8 @@ class _DocBuilder:
         if prop is not None:
             self._state(m, prop, Literal(rec.value), rec.source, rec.value)
         if key == "事業主体":
-            for body, _, _ in self._organisations_in(rec.value):
+            # 「…情報通信研究機構（NICT）」 names one body twice: state it once.
+            for body in dict.fromkeys(b for b, _, _ in self._organisations_in(rec.value)):
                 self._state(m, PK.implementedBy, body, rec.source, rec.value)
 
     def _organisations_in(self, text: str) -> list[tuple[URIRef, int, int]]:
