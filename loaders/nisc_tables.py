@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from policykg.normalize import AMOUNT_RE, is_dash, nfkc, nfkc_with_offsets, parse_amount
+from policykg.normalize import AMOUNT_RE, Amount, is_dash, nfkc, nfkc_with_offsets, parse_amount
 from policykg.records import (
     BudgetFigure,
     MeasureMention,
@@ -192,24 +192,30 @@ def _row_records(
             amount = parse_amount(cell)
         except ValueError as e:
             return [Warning_(f"unreadable amount {cell!r}: {e}; row skipped", snippet, span)]
-        out.append(
-            BudgetFigure(
-                scope_kind=ScopeKind.MEASURE,
-                scope=name,
-                agency=row.agency,
-                area=row.area,
-                fiscal_year=column.fiscal_year,
-                budget=column.budget,
-                status=column.status,
-                yen=amount.yen,
-                number=amount.number,
-                unit=amount.unit,
-                printed=cell,
-                origin=Origin.SUMMARY_TABLE,
-                source=span,
-            )
-        )
+        out.append(_figure(ScopeKind.MEASURE, name, row.agency, row.area, column, amount, cell, span))
     return out
+
+
+def _figure(
+    kind: ScopeKind, scope: str, agency: str, area: int | None, column: Column, amount: Amount, printed: str,
+    span: SourceSpan,
+) -> BudgetFigure:
+    """A summary-table figure: the column gives year, budget kind and status."""
+    return BudgetFigure(
+        scope_kind=kind,
+        scope=scope,
+        agency=agency,
+        area=area,
+        fiscal_year=column.fiscal_year,
+        budget=column.budget,
+        status=column.status,
+        yen=amount.yen,
+        number=amount.number,
+        unit=amount.unit,
+        printed=printed.strip(),
+        origin=Origin.SUMMARY_TABLE,
+        source=span,
+    )
 
 
 def _unread(row: _Row, source: str, message: str) -> Warning_:
@@ -241,23 +247,7 @@ def _area_header(
         except ValueError as e:
             figures.append(Warning_(f"unreadable area total: {e}", printed, span))
             continue
-        figures.append(
-            BudgetFigure(
-                scope_kind=ScopeKind.STRATEGY_AREA,
-                scope=label,
-                agency="",
-                area=area,
-                fiscal_year=column.fiscal_year,
-                budget=column.budget,
-                status=column.status,
-                yen=amount.yen,
-                number=amount.number,
-                unit=amount.unit,
-                printed=printed.strip(),
-                origin=Origin.SUMMARY_TABLE,
-                source=span,
-            )
-        )
+        figures.append(_figure(ScopeKind.STRATEGY_AREA, label, "", area, column, amount, printed, span))
     return area, label, figures
 
 
