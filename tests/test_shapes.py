@@ -1,0 +1,74 @@
+"""SHACL shapes of the core classes: the built graph conforms, and broken facts do not."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from pyshacl import validate
+from rdflib import RDF, XSD, Graph, Literal, URIRef
+
+from policykg.graph.store import load_dataset
+from policykg.namespace import ID, PK
+from policykg.pipeline import build
+
+SHAPES = Graph().parse(str(resources.files("policykg.ontology") / "shapes.ttl"))
+
+
+@pytest.fixture(scope="module")
+def union(tmp_path_factory: pytest.TempPathFactory) -> Graph:
+    out: Path = tmp_path_factory.mktemp("kg")
+    build(out)
+    g = Graph()
+    for s, p, o, _ in load_dataset(out).quads((None, None, None, None)):
+        g.add((s, p, o))
+    return g
+
+
+def conforms(g: Graph) -> tuple[bool, str]:
+    ok, _, text = validate(g, shacl_graph=SHAPES, advanced=True)
+    return ok, text
+
+
+def test_built_graph_conforms(union: Graph) -> None:
+    ok, text = conforms(union)
+    assert ok, text
+
+
+# A real figure: nisc-budget-fy2024 line 79, 厚生労働省 FY2024 initial 30.4億円.
+FIGURE = ID["figure/nisc-budget-fy2024/L79-1"]
+
+
+def broken(union: Graph, remove: tuple, add: tuple | None = None) -> Graph:
+    g = Graph()
+    g += union
+    g.remove(remove)
+    if add:
+        g.add(add)
+    return g
+
+
+@pytest.mark.parametrize(
+    ("remove", "add", "path"),
+    [
+        ((FIGURE, PK.line, None), None, "line"),
+        ((FIGURE, PK.amountJPY, None), (FIGURE, PK.amountJPY, Literal("30.4")), "amountJPY"),
+        ((FIGURE, PK.status, None), None, "status"),
+        ((FIGURE, PK.unit, None), (FIGURE, PK.unit, Literal("ドル")), "unit"),
+        ((ID["measure/mhlw-information-security-promotion"], PK.agency, None), None, "agency"),
+    ],
+)
+def test_broken_fact_is_reported(union: Graph, remove: tuple, add: tuple | None, path: str) -> None:
+    assert (FIGURE, RDF.type, PK.BudgetFigure) in union
+    ok, text = conforms(broken(union, remove, add))
+    assert not ok
+    assert f"Result Path: pk:{path}" in text
+
+
+def test_shapes_cover_every_core_class() -> None:
+    targets = {o for o in SHAPES.objects(None, URIRef("http://www.w3.org/ns/shacl#targetClass"))}
+    for cls in (PK.BudgetFigure, PK.Measure, PK.FundingFlow, PK.LegalBasis, PK.Agency, PK.ImplementingBody,
+                PK.Program, PK.Law, PK.StrategyArea, PK.AgencyShare, PK.AreaShare, PK.SourceDocument):
+        assert cls in targets, cls
+    assert XSD.integer  # the shapes use typed literals
