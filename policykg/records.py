@@ -196,3 +196,18 @@ class ProgramFact:
 
 
 Record = Record | ProgramFact
+
+
+def record_to_json(record: Record, line_offset: int = 0) -> dict:
+    """A record as plain JSON data (enums by value), its lines shifted by ``line_offset``.
+
+    Golden tests compare excerpts with this form; ``line_offset`` maps excerpt
+    lines back to corpus lines.
+    """
+    from dataclasses import asdict
+
+    data = asdict(record)
+    span = record.source
+    data["source"] = {"doc": span.doc, "line": span.line + line_offset, "end_line": span.end_line + line_offset}
+    data = {k: (v.value if isinstance(v, Enum) else v) for k, v in data.items()}
+    return {"type": type(record).__name__, **data}

@@ -5,7 +5,6 @@ Every figure asserted here was read by hand off the corpus line cited.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import tomllib
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 
 from policykg.loaders.nisc_tables import parse_summary_table
 from policykg.records import BudgetFigure, BudgetKind, BudgetStatus, MeasureMention, SourceSpan, Warning_
+from policykg.records import record_to_json
 from policykg.registry import Kind, Registry
 from policykg.sources import Column, load_manifest, read_text
 
@@ -36,13 +36,7 @@ def parse(text: str, doc_id: str) -> list:
 
 
 def as_json(records: list, offset: int) -> list[dict]:
-    out = []
-    for r in records:
-        d = dataclasses.asdict(r)
-        d["source"] = {"doc": r.source.doc, "line": r.source.line + offset, "end_line": r.source.end_line + offset}
-        d = {k: (v.value if hasattr(v, "value") else v) for k, v in d.items()}
-        out.append({"type": type(r).__name__, **d})
-    return out
+    return [record_to_json(r, offset) for r in records]
 
 
 def test_golden_case_count() -> None:

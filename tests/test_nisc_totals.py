@@ -6,7 +6,6 @@ Every figure asserted here was read by hand off the corpus line cited
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import tomllib
 from decimal import Decimal
@@ -18,6 +17,7 @@ from hypothesis import strategies as st
 
 from policykg.loaders.nisc_totals import parse_totals
 from policykg.records import AgencyShare, AreaShare, BudgetFigure, BudgetKind, BudgetStatus, Origin, ScopeKind
+from policykg.records import record_to_json
 from policykg.records import SourceSpan, Warning_
 from policykg.sources import Column, load_manifest, read_text
 
@@ -43,13 +43,7 @@ def corpus() -> dict[str, list]:
 
 
 def as_json(records: list, offset: int) -> list[dict]:
-    out = []
-    for r in records:
-        d = dataclasses.asdict(r)
-        d["source"] = {"doc": r.source.doc, "line": r.source.line + offset, "end_line": r.source.end_line + offset}
-        d = {k: (v.value if hasattr(v, "value") else v) for k, v in d.items()}
-        out.append({"type": type(r).__name__, **d})
-    return out
+    return [record_to_json(r, offset) for r in records]
 
 
 def test_golden_case_count() -> None:
