@@ -2,7 +2,9 @@
 
 Exit codes: 0 success; 1 unexpected policykg error; 2 usage or query error;
 3 unreadable input (file, layout, manifest, unknown entity); 4 build failed
-(nothing written); 5 no built graph.
+(nothing written; includes a new graph that violates a core SHACL shape);
+5 no built graph; 6 the built graph does not conform to the core SHACL shapes
+(``policykg validate``).
 """
 
 from __future__ import annotations
@@ -147,6 +149,31 @@ def query(name: str | None, params: tuple[str, ...], fmt: str, list_: bool, buil
     nq = load_query(name)
     result = run_query(load_dataset(build_dir), nq, values)
     click.echo(format_result(result, fmt), nl=False)
+
+
+@main.command()
+@build_dir_option
+@click.option("--format", "fmt", type=click.Choice(["text", "turtle", "json"]), default="text", show_default=True,
+              help="text: summary by shape and path; turtle: the SHACL validation report graph; json.")
+@click.option("--limit", type=click.IntRange(min=0), default=10, show_default=True,
+              help="Focus nodes shown per shape and path (text format).")
+def validate(build_dir: Path | None, fmt: str, limit: int) -> None:
+    """Check the built graph against the SHACL shapes (ontology/shapes.ttl).
+
+    Exit 0 when it conforms (no violation of a core shape; warnings and infos
+    are listed but not fatal), 6 when it does not, 5 when there is no graph.
+
+    \b
+    Example:
+      policykg validate
+      policykg validate --format json > shacl.json
+    """
+    from policykg.graph.validate import NotConformingError, ReportFormat, format_report, validate_build
+
+    report = validate_build(build_dir)
+    click.echo(format_report(report, ReportFormat(fmt), limit=limit), nl=False)
+    if not report.conforms:
+        raise NotConformingError(f"{len(report.violations)} violation(s) of the core SHACL shapes")
 
 
 if __name__ == "__main__":  # pragma: no cover

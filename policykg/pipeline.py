@@ -44,9 +44,24 @@ def build(
         parsed.append((doc, parse_document(doc, text, registry)))
     progress("building the graph")
     ds, report = build_dataset(parsed, registry)
+    progress("validating against the core SHACL shapes")
+    check_shapes(ds)
     lines = list(iter_quads_sorted(ds))
     path = write_build(lines, report_dict(report), build_dir)
     return BuildResult(path, report, len(lines))
+
+
+def check_shapes(ds) -> None:
+    """Raise BuildError (nothing written) when the new graph violates a core shape."""
+    from policykg.errors import BuildError
+    from policykg.graph.validate import validate_dataset
+
+    violations = validate_dataset(ds).violations
+    if violations:
+        shown = "; ".join(str(v) for v in violations[:5])
+        more = f" … and {len(violations) - 5} more" if len(violations) > 5 else ""
+        raise BuildError(f"the new graph violates {len(violations)} core SHACL constraint(s); "
+                         f"previous graph kept: {shown}{more}")
 
 
 def report_dict(report: BuildReport) -> dict:
