@@ -176,5 +176,33 @@ def validate(build_dir: Path | None, fmt: str, limit: int) -> None:
         raise NotConformingError(f"{len(report.violations)} violation(s) of the core SHACL shapes")
 
 
+@main.command()
+@build_dir_option
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write here (atomically) instead of standard output.")
+def report(build_dir: Path | None, fmt: str, out: Path | None) -> None:
+    """Data-quality report of the built graph: extracted and skipped lines per
+    document, the documents' own arithmetic (with tolerances), figures that
+    disagree across documents, entities seen only once.
+
+    \b
+    Example:
+      policykg report --out docs/report.md
+      policykg report --format html --out docs/report.html
+    """
+    from policykg.graph.report import collect
+    from policykg.graph.report_render import ReportFormat, render
+
+    text = render(collect(build_dir), ReportFormat(fmt))
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        from policykg.graph.store import atomic_write
+
+        atomic_write(out, [text])
+        click.echo(f"wrote {out}", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
