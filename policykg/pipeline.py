@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from policykg.graph.build import BuildReport, build_dataset, iter_quads_sorted
 from policykg.graph.store import default_build_dir, write_build
 from policykg.loaders import parse_document
 from policykg.registry import Registry
-from policykg.sources import load_manifest, read_text
+from policykg.errors import LoaderError
+from policykg.records import Warning_
+from policykg.sources import garbled, load_manifest, read_text
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +44,9 @@ def build(
     for doc in load_manifest(manifest):
         progress(f"reading {doc.id} ({doc.path.name}, {doc.layout.value})")
         text = read_text(doc.path, expected_sha256=doc.sha256)
-        parsed.append((doc, parse_document(doc, text, registry)))
+        if not doc.sha256:  # a manifest without checksum: record the file's own (strict UTF-8 round-trips)
+            doc = replace(doc, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+        parsed.append((doc, skip_garbled(_parse(doc, text, registry))))
     progress("building the graph")
     ds, report = build_dataset(parsed, registry)
     progress("validating against the core SHACL shapes")
@@ -49,6 +54,39 @@ def build(
     lines = list(iter_quads_sorted(ds))
     path = write_build(lines, report_dict(report), build_dir)
     return BuildResult(path, report, len(lines))
+
+
+def _parse(doc, text: str, registry: Registry) -> list:
+    """parse_document, with the file named in a loader error that names only the document id."""
+    try:
+        return parse_document(doc, text, registry)
+    except LoaderError as e:
+        if e.source != doc.id:
+            raise
+        raise LoaderError(f"{doc.path} [{doc.id}]", e.line, e.snippet, e.message) from e
+
+
+def skip_garbled(records: list) -> list:
+    """Replace each record whose text holds garbled characters by a warning (once per line).
+
+    A name like 「ॖথ३ॹথॺ︵事案︶対処能⼒भ向上」 (a garbled PDF text layer) would
+    otherwise become a new measure with a real figure attached to it.
+    """
+    out, warned = [], set()
+    for rec in records:
+        if isinstance(rec, Warning_):
+            out.append(rec)
+            continue
+        bad = {f.name: garbled(v) for f in fields(rec) if isinstance(v := getattr(rec, f.name), str) and garbled(v)}
+        if not bad:
+            out.append(rec)
+            continue
+        field, chars = next(iter(bad.items()))
+        if rec.source not in warned:
+            warned.add(rec.source)
+            out.append(Warning_(f"garbled characters {chars!r} in the {field}; record skipped",
+                                getattr(rec, field), rec.source))
+    return out
 
 
 def check_shapes(ds) -> None:

@@ -9,6 +9,7 @@ file and line, never a silent replacement character.
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from dataclasses import dataclass
 from enum import Enum
@@ -109,6 +110,21 @@ def _document(entry: dict, base: Path) -> Document:
         columns_line=int(entry.get("columns_line", 0)),
         short_row_columns=tuple(entry.get("short_row_columns", ())),
     )
+
+
+#: Code points that never occur in these Japanese documents but do appear when a
+#: PDF's text layer is garbled (the Devanagari/Bengali run of nisc-budget-fy2023:1309-1323),
+#: plus the replacement character, private-use characters and C0/C1 controls.
+_GARBLED = re.compile(r"[\u0900-\u0dff\ufffd\ue000-\uf8ff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def garbled(text: str) -> str:
+    """The garbled characters of ``text`` (empty when there are none).
+
+    >>> garbled("ॖথ३ॹথॺ︵事案︶対処能⼒भ向上"), garbled("総務省 15.8億円")
+    ('ॖথ३ॹথॺभ', '')
+    """
+    return "".join(_GARBLED.findall(text))
 
 
 def read_text(path: Path, *, expected_sha256: str = "") -> str:

@@ -1,0 +1,220 @@
+"""Hostile input: the corpus of tests/hostile/ through the real `policykg build`, a 100 MB
+file, and hostile query parameters and updates through `policykg query`.
+
+Each case must give a clear error or a reported skip naming file and line: never a
+traceback, a silent wrong figure or a partly written output.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tomllib
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS
+
+from policykg.cli import main
+from policykg.errors import LoaderError
+from policykg.graph.store import GRAPH_FILE, REPORT_FILE
+from policykg.pipeline import build
+from policykg.queries.run import load_query, run_query
+from policykg.sources import MAX_FILE_BYTES
+
+HOSTILE_DIR = Path(__file__).parent / "hostile"
+CASES = tomllib.loads((HOSTILE_DIR / "cases.toml").read_text(encoding="utf-8"))["case"]
+
+MANIFEST = '''[[document]]
+id = "hostile"
+file = "{file}"
+original_file = "{file}"
+title = "hostile input"
+issuer = "内閣官房 内閣サイバーセキュリティセンター"
+issuer_key = "nisc"
+fiscal_year = 2025
+layout = "nisc-budget-pdftext"
+strategy = "2021"
+columns_line = 68
+columns = [
+  {{ fiscal_year = 2025, budget = "initial", status = "enacted" }},
+  {{ fiscal_year = 2024, budget = "supplementary", status = "enacted" }},
+  {{ fiscal_year = 2024, budget = "initial", status = "enacted" }},
+]
+'''
+
+_FIGURE = re.compile(r"^<https://w3id.org/policykg/id/figure/hostile/L(\d+)-(\d+)> "
+                     r"<https://w3id.org/policykg/ontology#amountJPY> \"(\d+)\"")
+
+
+def _manifest(tmp_path: Path, path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir(exist_ok=True)
+    shutil.copy(path, folder / path.name)
+    manifest = folder / "manifest.toml"
+    manifest.write_text(MANIFEST.format(file=path.name), encoding="utf-8")
+    return manifest
+
+
+def _figures(graph: Path) -> dict[tuple[int, int], int]:
+    """(line, serial) → yen of every figure of the hostile document."""
+    found = {}
+    for line in graph.read_text(encoding="utf-8").splitlines():
+        if m := _FIGURE.match(line):
+            found[(int(m[1]), int(m[2]))] = int(m[3])
+    return found
+
+
+@pytest.fixture(scope="module")
+def previous(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A build of the bundled corpus: the graph a failed build must leave intact."""
+    out = tmp_path_factory.mktemp("previous")
+    build(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def control(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[int, int], int]:
+    tmp = tmp_path_factory.mktemp("control")
+    result = build(tmp / "out", manifest=_manifest(tmp, HOSTILE_DIR / "base.txt"))
+    figures = _figures(result.graph_path)
+    # Hand-checked in corpus/000_b360cdfc8cdc379a.txt: line 51 「情報システムの防護 876.3億円 ― 1064.0億円」.
+    assert figures[(51, 1)] == 87630000000 and figures[(51, 2)] == 106400000000
+    return figures
+
+
+def test_case_count() -> None:
+    assert len(CASES) == 16
+    listed = {c["file"] for c in CASES}
+    assert listed == {p.name for p in HOSTILE_DIR.iterdir() if p.suffix not in (".py", ".md", ".toml")}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])
+def test_hostile_file(case: dict, previous: Path, control: dict, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(previous, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    manifest = _manifest(tmp_path, HOSTILE_DIR / case["file"])
+    result = CliRunner().invoke(main, ["build", "--build-dir", str(out), "--manifest", str(manifest)])
+    assert "Traceback" not in result.output
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), result.exception
+    if case["expect"] == "error":
+        assert result.exit_code == case["exit"], result.output
+        errors = [line for line in result.output.splitlines() if line.startswith("error: ")]
+        assert len(errors) == 1, result.output
+        path = str(manifest.parent / case["file"])
+        assert errors[0].startswith(f"error: {path}")
+        assert re.search(rf":{case['line']}: {re.escape(case['message'])}", errors[0]), errors[0]
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # previous graph intact, no temp file
+        return
+    assert result.exit_code == 0, result.output
+    warnings = json.loads((out / REPORT_FILE).read_text(encoding="utf-8"))["warnings"]
+    figures = _figures(out / GRAPH_FILE)
+    if case["expect"] == "ok":
+        assert figures == control
+        return
+    prefix = f"hostile:{case['line']}: {case['message']}"
+    assert [w for w in warnings if w.startswith(prefix)], warnings
+    assert not [k for k in figures if k[0] == case["line"]]  # nothing read from the skipped line
+    assert all(control.get(k) == v for k, v in figures.items())  # every other figure is base.txt's
+
+
+def test_huge_file_is_refused_before_reading(tmp_path: Path, previous: Path) -> None:
+    huge = tmp_path / "huge.txt"
+    line = "【総務省】IoTの安心・安全かつ適正な利用環境の構築 15.8億円 ― 15.8億円\n".encode()
+    chunk = line * (1024 * 1024 // len(line) + 1)
+    with huge.open("wb") as f:
+        while f.tell() < 100 * 1024 * 1024:
+            f.write(chunk)
+    size = huge.stat().st_size
+    manifest = _manifest(tmp_path, huge)
+    huge.unlink()  # the copy in the corpus folder is the one built
+    out = tmp_path / "out"
+    shutil.copytree(previous, out)
+    graph = (out / GRAPH_FILE).read_bytes()
+    tracemalloc.start()
+    try:
+        with pytest.raises(LoaderError, match=rf"file larger than {MAX_FILE_BYTES} bytes refused") as info:
+            build(out, manifest=manifest)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert size >= 100 * 1024 * 1024
+    assert peak < size // 20, f"peak {peak} bytes while refusing a {size}-byte file"
+    assert str(manifest.parent / "huge.txt") in str(info.value)
+    assert (out / GRAPH_FILE).read_bytes() == graph
+    result = CliRunner().invoke(main, ["build", "--build-dir", str(out), "--manifest", str(manifest)])
+    assert result.exit_code == 3 and "Traceback" not in result.output and "huge.txt" in result.output
+
+
+def test_the_seed_with_the_devanagari_run_still_builds(previous: Path) -> None:
+    # corpus/001_feb53fcdf8afa2d7.txt lines 1309-1323 hold the garbled caption; the build has no warning about it.
+    report = json.loads((previous / REPORT_FILE).read_text(encoding="utf-8"))
+    assert "nisc-budget-fy2023" in report["documents"]
+    assert not [w for w in report["warnings"] if "garbled" in w]
+
+
+# ------------------------------------------------------------ query safety
+
+HOSTILE_VALUES = [
+    '"> } ; DROP ALL #',
+    '\\"> } ; DROP GRAPH <https://w3id.org/policykg/id/graph/registry> ; #',
+    "nisc-budget-fy2024\" } UNION { ?s ?p ?o } #",
+    "x'\n} DELETE WHERE { ?s ?p ?o } #",
+    "'''\"\"\" ; \r\n INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+]
+
+BY_ID = """# by-id — documents by identifier.
+# @param id xsd:string  dcterms:identifier
+# @columns ?doc
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?doc WHERE { ?doc dcterms:identifier ?id }
+"""
+
+
+@pytest.mark.parametrize("value", HOSTILE_VALUES)
+def test_hostile_value_is_one_literal(tmp_path: Path, value: str) -> None:
+    """The value matches a literal equal to it, character for character, and nothing else."""
+    path = tmp_path / "by-id.rq"
+    path.write_text(BY_ID, encoding="utf-8")
+    g = Graph()
+    g.add((URIRef("urn:doc:evil"), DCTERMS.identifier, Literal(value)))
+    g.add((URIRef("urn:doc:plain"), DCTERMS.identifier, Literal("nisc-budget-fy2024")))
+    before = set(g)
+    rows = [str(r.doc) for r in run_query(g, load_query(path), {"id": value})]
+    assert rows == ["urn:doc:evil"]
+    assert set(g) == before
+
+
+@pytest.mark.parametrize("value", HOSTILE_VALUES)
+def test_hostile_value_through_the_cli(previous: Path, value: str) -> None:
+    graph = (previous / GRAPH_FILE).read_bytes()
+    for args in (["budget-lines", "-p", f"source={value}"], ["measure-history", "-p", f"measure={value}"],
+                 ["measures-by-law", "-p", "law=サイバーセキュリティ基本法", "-p", f"article={value}"],
+                 ["totals", "-p", f"scope_kind={value}"]):
+        result = CliRunner().invoke(main, ["query", *args, "--build-dir", str(previous), "--format", "csv"])
+        assert "Traceback" not in result.output
+        assert result.exit_code in (0, 2), result.output
+        if result.exit_code == 0:  # bound as a literal: no row matches it
+            assert len(result.output.strip().splitlines()) == 1, result.output
+        else:
+            assert result.output.startswith("error: "), result.output
+    assert (previous / GRAPH_FILE).read_bytes() == graph
+
+
+@pytest.mark.parametrize("update", ["DROP ALL", "CLEAR DEFAULT",
+                                    "PREFIX pk: <https://w3id.org/policykg/ontology#>\n"
+                                    "DELETE WHERE { ?s pk:amountJPY ?o }",
+                                    "INSERT DATA { <urn:a> <urn:b> <urn:c> }"])
+def test_cli_refuses_sparql_update(previous: Path, tmp_path: Path, update: str) -> None:
+    path = tmp_path / "update.rq"
+    path.write_text(update, encoding="utf-8")
+    graph = (previous / GRAPH_FILE).read_bytes()
+    result = CliRunner().invoke(main, ["query", str(path), "--build-dir", str(previous)])
+    assert result.exit_code == 2 and "refused: a SPARQL Update" in result.output
+    assert "Traceback" not in result.output
+    assert (previous / GRAPH_FILE).read_bytes() == graph
