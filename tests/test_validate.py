@@ -9,6 +9,7 @@ reported — exactly those, nothing else.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,8 @@ from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import SH
 
 from policykg.cli import main
-from policykg.errors import BuildError
 from policykg.graph.store import GRAPH_FILE
-from policykg.graph.validate import shapes_graph, validate_graph
+from policykg.graph.validate import ReportFormat, format_report, shapes_graph, validate_graph
 from policykg.namespace import ID, PK
 from policykg.pipeline import build
 
@@ -94,12 +94,16 @@ def test_cli_validate_conforms(built: Path) -> None:
     assert result.output.startswith("conforms: 0 violations")
 
 
-def test_cli_validate_json(built: Path) -> None:
-    result = CliRunner().invoke(main, ["validate", "--build-dir", str(built), "--format", "json"],
-                                catch_exceptions=False)
-    assert result.exit_code == 0
-    data = json.loads(result.output)
-    assert data["conforms"] is True and data["counts"]["Violation"] == 0
+def test_broken_graph_as_json_and_turtle() -> None:
+    g = Graph().parse(CONTEXT)
+    g.parse(CASES_DIR / "figure-no-status.ttl")
+    report = validate_graph(g)
+    data = json.loads(format_report(report, ReportFormat.JSON))
+    assert data["conforms"] is False and data["counts"] == {"Violation": 1, "Warning": 0, "Info": 0}
+    [result] = data["results"]
+    assert (result["shape"], result["path"], result["source"]) == ("pks:BudgetFigure", "pk:status", "d:79")
+    results = Graph().parse(data=format_report(report, ReportFormat.TURTLE), format="turtle")
+    assert (None, SH.resultPath, PK.status) in results
 
 
 def test_cli_validate_broken_graph_exits_6_and_names_the_source(built: Path, tmp_path: Path) -> None:
@@ -109,15 +113,12 @@ def test_cli_validate_broken_graph_exits_6_and_names_the_source(built: Path, tmp
     kept = [line for line in lines if not line.startswith(figure)]
     assert len(kept) == len(lines) - 1
     (tmp_path / GRAPH_FILE).write_text("".join(kept), encoding="utf-8")
-    result = CliRunner().invoke(main, ["validate", "--build-dir", str(tmp_path)])
+    result = CliRunner().invoke(main, ["validate", "--build-dir", str(tmp_path), "--format", "json"])
     assert result.exit_code == 6
-    assert "DOES NOT CONFORM: 1 violations" in result.output
-    assert "Violation pks:BudgetFigure pk:status: 1" in result.output
-    assert "[nisc-budget-fy2024:79]" in result.output
-    turtle = CliRunner().invoke(main, ["validate", "--build-dir", str(tmp_path), "--format", "turtle"])
-    assert turtle.exit_code == 6
-    results = Graph().parse(data=turtle.stdout, format="turtle")
-    assert (None, SH.resultPath, PK.status) in results
+    data = json.loads(result.stdout)
+    assert [(r["shape"], r["path"], r["source"]) for r in data["results"]] == [
+        ("pks:BudgetFigure", "pk:status", "nisc-budget-fy2024:79")]
+    assert "error: 1 violation(s) of the core SHACL shapes" in result.output
 
 
 def test_cli_validate_without_graph_exits_5(tmp_path: Path) -> None:
@@ -127,10 +128,13 @@ def test_cli_validate_without_graph_exits_5(tmp_path: Path) -> None:
 
 def test_build_refuses_a_graph_that_violates_a_core_shape(built: Path, tmp_path: Path, monkeypatch) -> None:
     """A builder bug that drops a status is caught before anything is replaced."""
+    import shutil
+
     import policykg.pipeline as pipeline
 
     out = tmp_path / "out"
-    previous = build(out).graph_path.read_bytes()
+    shutil.copytree(built, out)
+    previous = (out / GRAPH_FILE).read_bytes()
     real = pipeline.build_dataset
 
     def broken(parsed, registry):
@@ -139,8 +143,8 @@ def test_build_refuses_a_graph_that_violates_a_core_shape(built: Path, tmp_path:
         return ds, report
 
     monkeypatch.setattr(pipeline, "build_dataset", broken)
-    with pytest.raises(BuildError, match=r"violates 1 core SHACL.*pk:status.*nisc-budget-fy2024:79"):
-        build(out)
     result = CliRunner().invoke(main, ["build", "--build-dir", str(out)])
     assert result.exit_code == 4 and "Traceback" not in result.output
+    assert re.search(r"error: the new graph violates 1 core SHACL.*pk:status.*nisc-budget-fy2024:79", result.output)
     assert (out / GRAPH_FILE).read_bytes() == previous
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in built.iterdir())  # no temp file
