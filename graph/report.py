@@ -38,7 +38,7 @@ from pathlib import Path
 
 from rdflib import Dataset
 
-from policykg.graph.store import REPORT_FILE, default_build_dir, load_dataset
+from policykg.graph.store import REPORT_FILE, StoreError, default_build_dir, load_dataset
 from policykg.normalize import UNIT_YEN
 from policykg.queries.run import load_query, query_dir, run_query
 
@@ -393,7 +393,10 @@ def collect(build_dir: Path | None = None) -> QualityReport:
     """Build the report from the graph (and build report) in ``build_dir``."""
     build_dir = build_dir or default_build_dir()
     ds = load_dataset(build_dir)
-    build_report = json.loads((build_dir / REPORT_FILE).read_text(encoding="utf-8"))
+    try:
+        build_report = json.loads((build_dir / REPORT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise StoreError(f"cannot read {build_dir / REPORT_FILE} ({e}): run `policykg build` first") from e
     figures = _figures(ds)
     once, never = _entities(ds)
     checks = (check_listed_vs_area(figures), check_areas_vs_overall(figures), check_shares(ds),

@@ -157,9 +157,12 @@ def test_html_and_markdown_escape_document_text() -> None:
     assert "<script>" not in md and "\\| x" in md
 
 
-def test_report_without_graph_exits_5(tmp_path: Path) -> None:
+def test_report_without_graph_exits_5(tmp_path: Path, built: Path) -> None:
     result = CliRunner().invoke(main, ["report", "--build-dir", str(tmp_path)])
     assert result.exit_code == 5 and "policykg build" in result.output
+    (tmp_path / "policykg.nq").write_bytes((built / "policykg.nq").read_bytes())  # graph without its build report
+    result = CliRunner().invoke(main, ["report", "--build-dir", str(tmp_path)])
+    assert result.exit_code == 5 and "build-report.json" in result.output and "Traceback" not in result.output
 
 
 def test_report_out_file(built: Path, tmp_path: Path, report: QualityReport) -> None:
