@@ -105,8 +105,15 @@ def squash(text: str) -> str:
 
     >>> squash("リスク管理枠組み (RMF) の導入")
     'リスク管理枠組み(RMF)の導入'
+    >>> squash("か \u3099")
+    'が'
     """
-    return re.sub(r"\s+", "", nfkc(text))
+    key = re.sub(r"\s+", "", nfkc(text))
+    # Removing a space can bring combining marks together (か ゙ → が), which NFKC
+    # then composes (が); repeat until stable so squash(squash(x)) == squash(x).
+    while (again := re.sub(r"\s+", "", nfkc(key))) != key:
+        key = again
+    return key
 
 
 def is_dash(cell: str) -> bool:
