@@ -81,5 +81,5 @@ def open_page(context: object, path: Path, log_: PageLog, wait_draw: bool = True
     page.on("pageerror", lambda e: log_.page_errors.append(str(e)))
     page.goto(Path(path).resolve().as_uri())
     if wait_draw:
-        page.wait_for_function("window.PKV && window.PKV.firstDraw !== null", timeout=timeout_ms)
+        page.wait_for_function("window.PKV && window.PKV.ready && window.PKV.firstDraw !== null", timeout=timeout_ms)
     return page

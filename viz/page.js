@@ -103,7 +103,12 @@
   var network = new vis.Network(container, { nodes: nodes, edges: edges }, D.options);
   PKV.network = network; PKV.nodes = nodes; PKV.edges = edges;
   // Small graphs: physics settles the layout once, then stops (nodes stay where they are).
-  network.once("stabilizationIterationsDone", function () { network.setOptions({ physics: { enabled: false } }); });
+  PKV.ready = !(D.options.physics && D.options.physics.enabled);
+  network.once("stabilizationIterationsDone", function () {
+    network.setOptions({ physics: { enabled: false } });
+    network.fit({ animation: false });
+    PKV.ready = true;
+  });
   network.on("afterDrawing", function () {
     var t = performance.now();
     if (PKV.firstDraw === null) { PKV.firstDraw = t; }
