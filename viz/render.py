@@ -157,7 +157,7 @@ def to_network(g: nx.DiGraph, *, lang: str = "ja", max_drawn: int = 1500,
                pos: dict[str, tuple[float, float]] | None = None) -> tuple[Network, list[dict]]:
     """A pyvis Network whose node/edge lists are filled directly, plus the group list."""
     groups, info = _groups(g, max_drawn)
-    physics = pos is None and len(g) <= PHYSICS_MAX
+    physics = pos is None and not groups and len(g) <= PHYSICS_MAX
     if not physics:
         pos = pos or layout(g, groups)
     net = Network(directed=True, cdn_resources="in_line", height="100%", width="100%")
@@ -198,14 +198,16 @@ def to_network(g: nx.DiGraph, *, lang: str = "ja", max_drawn: int = 1500,
         if not lean:
             edge["tip"] = _edge_tip(d, lang, u, v, g)
         net.edges.append(edge)
+    sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for n, gi in groups.items():
+        sums[gi][0] += pos[n][0]
+        sums[gi][1] += pos[n][1]
     for gi, item in enumerate(info):
         cls = CLASSES.get(item["cls"], CLASSES["Organization"])
         agency = g.nodes[item["agency"]] if item["agency"] in g else {"label_ja": item["agency"]}
         name = cls[3] if lang == "en" else cls[2]
         item.update(label=f"{_label(agency, lang) or '—'}: {name} ×{item['n']:,}", k=item["cls"])
-        members = [n for n, x in groups.items() if x == gi]
-        item["x"] = round(sum(pos[m][0] for m in members) / len(members), 1)
-        item["y"] = round(sum(pos[m][1] for m in members) / len(members), 1)
+        item["x"], item["y"] = round(sums[gi][0] / item["n"], 1), round(sums[gi][1] / item["n"], 1)
     net.set_options(json.dumps(_options(physics)))
     return net, info
 
