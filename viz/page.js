@@ -146,6 +146,7 @@
   network.on("blurNode", function () { tip.style.display = "none"; });
   network.on("blurEdge", function () { tip.style.display = "none"; });
   network.on("dragStart", function () { tip.style.display = "none"; });
+  container.addEventListener("mouseleave", function () { tip.style.display = "none"; });
   network.on("click", function (p) {
     if (p.nodes.length) {
       var id = p.nodes[0];
@@ -165,7 +166,16 @@
     var q = norm(document.getElementById("pk-search").value), found = document.getElementById("pk-found");
     if (!q) { found.textContent = ""; return; }
     if (q !== lastQuery) {
-      matches = N.filter(function (n) { return norm(n.q || n.label).indexOf(q) >= 0; });
+      // Exact label first, then labels starting with the text, then any label containing it.
+      var rank = function (n) {
+        var labels = (n.labels || [n.label]).map(norm);
+        if (labels.indexOf(q) >= 0) { return 0; }
+        return labels.some(function (l) { return l.indexOf(q) === 0; }) ? 1 : 2;
+      };
+      matches = N.filter(function (n) { return norm(n.q || n.label).indexOf(q) >= 0; })
+        .map(function (n) { return [rank(n), n]; })
+        .sort(function (a, b) { return a[0] - b[0] || a[1].id - b[1].id; })
+        .map(function (p) { return p[1]; });
       cursor = 0; lastQuery = q;
     } else { cursor = (cursor + 1) % Math.max(matches.length, 1); }
     if (!matches.length) { found.textContent = en ? "not found" : "見つかりません"; return; }

@@ -179,7 +179,8 @@ def to_network(g: nx.DiGraph, *, lang: str = "ja", max_drawn: int = 1500,
         if fyk:
             node["fyk"] = fyk
         if not lean:
-            node["q"] = " ".join(d.get("labels", [])) or node["label"]
+            node["labels"] = d.get("labels") or [node["label"]]
+            node["q"] = "\u0001".join(node["labels"])
             node["tip"] = _node_tip(d, lang)
         if d.get("change"):
             node["c"] = CHANGES[d["change"]][0]
