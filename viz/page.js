@@ -80,18 +80,21 @@
   }
 
   var nodes = new vis.DataSet(), edges = new vis.DataSet();
-  function sync(set, want) {
-    var drop = set.getIds().filter(function (id) { return !want.has(id); });
-    if (drop.length) { set.remove(drop); }
-    var add = [];
-    want.forEach(function (v, id) { if (!set.get(id)) { add.push(v); } });
-    if (add.length) { set.add(add); }
+  function drop(set, want) {
+    var ids = set.getIds().filter(function (id) { return !want.has(id); });
+    if (ids.length) { set.remove(ids); }
+  }
+  function add(set, want) {
+    var items = [];
+    want.forEach(function (v, id) { if (!set.get(id)) { items.push(v); } });
+    if (items.length) { set.add(items); }
   }
   function refresh() {
     var w = desired();
-    sync(edges, new Map()); // edges first: none may point at a node being removed
-    sync(nodes, w.nodes);
-    sync(edges, w.edges);
+    drop(edges, w.edges); // unwanted edges go first, so none points at a node being removed
+    drop(nodes, w.nodes);
+    add(nodes, w.nodes);
+    add(edges, w.edges);
     document.getElementById("pk-count").textContent = (en ? "drawn: " : "表示: ") + nodes.length +
       (en ? " nodes, " : " ノード、") + edges.length + (en ? " edges" : " エッジ");
   }

@@ -58,9 +58,7 @@ def layout(g: nx.DiGraph, groups: dict[str, int] | None = None) -> dict[str, tup
     """Positions in page pixels: spring layout when small; else groups laid out by spring
     and their members on a sunflower disc around the group (linear time)."""
     if not groups:
-        pos = nx.spring_layout(g, seed=7, iterations=120) if len(g) > 1 else {n: (0.0, 0.0) for n in g}
-        scale = 140 * math.sqrt(max(len(g), 4))
-        return {n: (float(x) * scale, float(y) * scale) for n, (x, y) in pos.items()}
+        return _packed_components(g)
     members: dict[int, list[str]] = defaultdict(list)
     for n, gi in groups.items():
         members[gi].append(n)
@@ -89,6 +87,25 @@ def layout(g: nx.DiGraph, groups: dict[str, int] | None = None) -> dict[str, tup
     return pos
 
 
+def _packed_components(g: nx.DiGraph) -> dict[str, tuple[float, float]]:
+    """Spring layout per connected component, components packed left to right in rows."""
+    comps = sorted(nx.weakly_connected_components(g), key=lambda c: (-len(c), min(c)))
+    pos: dict[str, tuple[float, float]] = {}
+    x = y = row_h = 0.0
+    width = 260 * math.sqrt(max(len(g), 1)) + 400
+    for comp in comps:
+        sub = g.subgraph(comp)
+        r = 110 * math.sqrt(len(comp))
+        local = nx.spring_layout(sub, seed=7, iterations=120) if len(comp) > 1 else {next(iter(comp)): (0.0, 0.0)}
+        if x > 0 and x + 2 * r > width:
+            x, y, row_h = 0.0, y + row_h + 120, 0.0
+        for n, (px, py) in local.items():
+            pos[n] = (x + r + float(px) * r, y + r + float(py) * r)
+        x += 2 * r + 220
+        row_h = max(row_h, 2 * r)
+    return pos
+
+
 def _groups(g: nx.DiGraph, max_drawn: int) -> tuple[dict[str, int], list[dict]]:
     """Non-hub nodes grouped by (class, agency or first agency neighbour) when the graph is big."""
     if len(g) <= max_drawn:
@@ -97,8 +114,10 @@ def _groups(g: nx.DiGraph, max_drawn: int) -> tuple[dict[str, int], list[dict]]:
     for n, d in g.nodes(data=True):
         if d.get("cls") == "Agency":
             continue
+        # a node's agency, else an agency next to it, else the agency of a neighbouring measure
         ag = d.get("group") or d.get("agency") or next(
-            (m for m in nx.all_neighbors(g, n) if g.nodes[m].get("cls") == "Agency"), "")
+            (m for m in nx.all_neighbors(g, n) if g.nodes[m].get("cls") == "Agency"), "") or next(
+            (g.nodes[m]["agency"] for m in nx.all_neighbors(g, n) if g.nodes[m].get("agency")), "")
         keys[n] = (d.get("cls", ""), ag)
     counts = Counter(keys.values())
     index: dict[tuple[str, str], int] = {}

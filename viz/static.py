@@ -28,8 +28,8 @@ def render_svg(g: nx.DiGraph, *, lang: str = "ja", width: int = 1600, max_labels
     xs = [p[0] for p in pos.values()] or [0.0]
     ys = [p[1] for p in pos.values()] or [0.0]
     span = max(max(xs) - min(xs), max(ys) - min(ys), 1.0)
-    margin, top = 60, 110
-    s = (width - 2 * margin) / span
+    margin, top, label_room = 60, 110, 320
+    s = (width - 2 * margin - label_room) / span
     height = int(top + margin + (max(ys) - min(ys)) * s + 60)
 
     def xy(n: str) -> tuple[float, float]:
@@ -50,13 +50,15 @@ def render_svg(g: nx.DiGraph, *, lang: str = "ja", width: int = 1600, max_labels
         out.append(f'<rect x="{lx}" y="72" width="12" height="12" fill="{color}"/>'
                    f'<text x="{lx + 16}" y="83" font-size="13">{escape(text)}</text>')
         lx += 30 + 14 * len(text)
+    out.append('<defs><marker id="arrow" viewBox="0 0 10 10" refX="16" refY="5" markerWidth="6" markerHeight="6" '
+               'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#9aa7b4"/></marker></defs>')
     out.append('<g stroke="#9aa7b4" stroke-width="1" opacity="0.8">')
     amounts = [d["amount_jpy"] for _, _, d in g.edges(data=True) if d.get("amount_jpy")]
     top_amount = max(amounts, default=1)
     for u, v, d in g.edges(data=True):
         (x1, y1), (x2, y2) = xy(u), xy(v)
         w = 1 + 9 * math.sqrt(d["amount_jpy"] / top_amount) if d.get("amount_jpy") else 1
-        out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke-width="{w:.1f}"/>')
+        out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke-width="{w:.1f}" marker-end="url(#arrow)"/>')
     out.append("</g>")
     degree = dict(g.degree())
     labelled = set(sorted(g, key=lambda n: -degree[n])[:max_labels])
