@@ -18,6 +18,7 @@ rendering). Measured:
 Writes benchmarks/viz-results.json and benchmarks/viz-results.md.
 
     python benchmarks/viz_scale.py [--nodes 20000] [--edges 80000] [--redraws 30] [--no-baseline]
+                                   [--screenshot docs/img/viz-scale-20k.png]
 """
 
 from __future__ import annotations
@@ -109,7 +110,8 @@ def summary(times: list[float]) -> dict[str, float]:
             "max_ms": round(ordered[-1], 1), "n": len(ordered)}
 
 
-def measure_page(context, html: str, tmp: Path, name: str, n_redraws: int, expand: bool) -> dict:
+def measure_page(context, html: str, tmp: Path, name: str, n_redraws: int, expand: bool,
+                 screenshot: Path | None = None) -> dict:
     path = tmp / f"{name}.html"
     path.write_text(html, encoding="utf-8")
     log = PageLog()
@@ -117,6 +119,9 @@ def measure_page(context, html: str, tmp: Path, name: str, n_redraws: int, expan
     result = {"first_draw_ms": round(page.evaluate("PKV.firstDraw"), 1),
               "drawn": page.evaluate("[PKV.network.body.nodeIndices.length, PKV.network.body.edgeIndices.length]"),
               "redraw": summary(redraws(page, n_redraws))}
+    if screenshot is not None:
+        page.evaluate("PKV.network.fit({animation: false})")
+        page.screenshot(path=str(screenshot))
     if expand:
         biggest = page.evaluate("PK_DATA.groups.reduce((b, g, i, a) => g.n > a[b].n ? i : b, 0)")
         t0 = time.perf_counter()
@@ -141,6 +146,7 @@ def main() -> None:
     ap.add_argument("--redraws", type=int, default=30)
     ap.add_argument("--no-baseline", action="store_true", help="skip the all-nodes page")
     ap.add_argument("--out", type=Path, default=HERE / "viz-results")
+    ap.add_argument("--screenshot", type=Path, default=None, help="save the level-of-detail page as PNG")
     args = ap.parse_args()
 
     t0 = time.perf_counter()
@@ -155,7 +161,8 @@ def main() -> None:
                "page_bytes": len(html.encode()), "browser": version, "machine": platform.platform(),
                "targets": {"first_draw_ms": TARGET_FIRST_MS, "redraw_ms": TARGET_REDRAW_MS}}
     with tempfile.TemporaryDirectory() as tmp, chromium() as context:
-        results["level_of_detail"] = measure_page(context, html, Path(tmp), "lod", args.redraws, expand=True)
+        results["level_of_detail"] = measure_page(context, html, Path(tmp), "lod", args.redraws, expand=True,
+                                                  screenshot=args.screenshot)
         if not args.no_baseline:
             t0 = time.perf_counter()
             flat = _flat_html(g)

@@ -55,7 +55,7 @@
   }
 
   function desired() {
-    var pass = passing(), nodes = new Map(), edges = new Map();
+    var pass = passing(), nodes = new Map(), edges = new Map(), merged = new Map();
     N.forEach(function (n, i) {
       if (!pass[i]) { return; }
       var r = rep(n);
@@ -72,10 +72,18 @@
         edges.set(o.id, o);
         return;
       }
-      var key = "a" + a + ">" + b, agg = edges.get(key);
+      // A node's links into a group are always drawn; links between two groups are budgeted.
+      var key = "a" + a + ">" + b, into = typeof a === "number" || typeof b === "number";
+      var pool = into ? edges : merged, agg = pool.get(key);
       if (agg) { agg.n += 1; agg.width = Math.min(12, 1 + Math.log2(agg.n)); }
-      else { edges.set(key, { id: key, from: a, to: b, n: 1, width: 1, dashes: true }); }
+      else { pool.set(key, { id: key, from: a, to: b, n: 1, width: 1, arrows: { to: { enabled: false } },
+                             color: { color: "#c3ccd5", opacity: 0.7 } }); }
     });
+    // Merged links between two groups: only the heaviest D.edge_budget are drawn (said on the page).
+    var ranked = Array.from(merged.values()).sort(function (x, y) { return y.n - x.n || (x.id < y.id ? -1 : 1); });
+    ranked.slice(0, D.edge_budget).forEach(function (e) { edges.set(e.id, e); });
+    PKV.hiddenLinks = Math.max(0, ranked.length - D.edge_budget);
+    PKV.hiddenLinkEdges = ranked.slice(D.edge_budget).reduce(function (t, e) { return t + e.n; }, 0);
     return { nodes: nodes, edges: edges };
   }
 
@@ -90,13 +98,22 @@
     if (items.length) { set.add(items); }
   }
   function refresh() {
-    var w = desired();
+    var t0 = performance.now(), w = desired(), t1 = performance.now();
     drop(edges, w.edges); // unwanted edges go first, so none points at a node being removed
     drop(nodes, w.nodes);
     add(nodes, w.nodes);
     add(edges, w.edges);
-    document.getElementById("pk-count").textContent = (en ? "drawn: " : "表示: ") + nodes.length +
-      (en ? " nodes, " : " ノード、") + edges.length + (en ? " edges" : " エッジ");
+    PKV.timing = { desired_ms: t1 - t0, datasets_ms: performance.now() - t1 };
+    count();
+  }
+  function count() {
+    var text = (en ? "drawn: " : "表示: ") + nodes.length + (en ? " nodes, " : " ノード、") + edges.length +
+      (en ? " edges" : " エッジ");
+    if (PKV.hiddenLinks) {
+      text += en ? "; " + PKV.hiddenLinks + " lighter group links (" + PKV.hiddenLinkEdges + " edges) not drawn"
+                 : "；軽いグループ間リンク " + PKV.hiddenLinks + " 本（エッジ " + PKV.hiddenLinkEdges + "）は非表示";
+    }
+    document.getElementById("pk-count").textContent = text;
   }
   var first = desired();
   nodes.add(Array.from(first.nodes.values()));
@@ -117,8 +134,7 @@
     if (PKV.firstDraw === null) { PKV.firstDraw = t; }
     PKV.draws += 1; PKV.lastDraw = t;
   });
-  document.getElementById("pk-count").textContent = (en ? "drawn: " : "表示: ") + nodes.length +
-    (en ? " nodes, " : " ノード、") + edges.length + (en ? " edges" : " エッジ");
+  count();
 
   // Tooltip: lines of text, each set with textContent (never parsed as HTML).
   var tip = document.getElementById("pk-tip");

@@ -262,14 +262,15 @@ def _caption(g: nx.DiGraph, info: list[dict], lang: str) -> tuple[str, str]:
     if info:
         grouped = sum(i["n"] for i in info)
         note = (f"{grouped:,} of {len(g):,} nodes are aggregated into {len(info):,} groups by class and agency "
-                f"(edges between groups are merged, width = number of links); click a group to expand it."
+                f"(edges between groups are merged, width = number of links, only the heaviest merged links are drawn); "
+                f"click a group to expand it."
                 if lang == "en" else
                 f"{len(g):,} ノードのうち {grouped:,} を府省庁・種類ごとの {len(info):,} グループに集約"
-                f"（グループ間のエッジは本数で太さを表示）。グループをクリックすると展開します。")
+                f"（グループ間のエッジは本数で太さを表示し、本数の多いものだけを描画）。グループをクリックすると展開します。")
     return caption, note
 
 
-def render_html(g: nx.DiGraph, *, lang: str = "ja", max_drawn: int = 1500,
+def render_html(g: nx.DiGraph, *, lang: str = "ja", max_drawn: int = 1500, edge_budget: int = 1000,
                 pos: dict[str, tuple[float, float]] | None = None, title: str | None = None) -> str:
     """The page for projection ``g`` (the HTML text; nothing is written)."""
     net, info = to_network(g, lang=lang, max_drawn=max_drawn, pos=pos)
@@ -280,6 +281,7 @@ def render_html(g: nx.DiGraph, *, lang: str = "ja", max_drawn: int = 1500,
     agencies = sorted(((n["id"], n["label"]) for n in net.nodes if n["k"] == "Agency"), key=lambda a: a[1])
     years = sorted({f.split(":")[0] for n in net.nodes for f in n.get("fyk", [])})
     data = {"nodes": net.nodes, "edges": net.edges, "groups": info, "lang": lang, "view": g.graph.get("view", ""),
+            "edge_budget": edge_budget,
             "classes": {k: list(v) for k, v in CLASSES.items()},
             "changes": {k: list(v) for k, v in CHANGES.items()} if g.graph.get("view") == "compare" else {},
             "options": net.options}
