@@ -152,3 +152,55 @@ def test_markup_in_labels_is_text(context, tmp_path: Path) -> None:
     assert page.evaluate("window.PWNED") is None
     page.close()
     assert log.external_requests == [] and log.page_errors == []
+
+
+def test_agency_filter_matches_projection(ds: Dataset, context, tmp_path: Path) -> None:
+    g = project("overview", ds)
+    out = tmp_path / "overview.html"
+    out.write_text(render_html(g), encoding="utf-8")
+    page = open_page(context, out, PageLog())
+    mic = project("overview", ds, agency="総務省")  # the same filter, done by the projection
+    page.select_option("#pk-agency", label="総務省")
+    drawn = page.evaluate("[PKV.network.body.nodeIndices.length, PKV.network.body.edgeIndices.length]")
+    assert drawn == [mic.number_of_nodes(), mic.number_of_edges()]
+    page.select_option("#pk-class", "Program")
+    keys = page.evaluate("PKV.nodes.getIds().map(id => PK_DATA.nodes[id].key)")
+    assert sorted(keys) == sorted(n for n, d in mic.nodes(data=True) if d["cls"] == "Program")
+    page.click("#pk-reset")
+    assert page.evaluate("PKV.nodes.length") == g.number_of_nodes()
+    page.close()
+
+
+def test_groups_expand_on_click(context, tmp_path: Path) -> None:
+    g = nx.DiGraph(title="groups", view="overview", documents=[])
+    g.add_node("ag", cls="Agency", label_ja="総務省", labels=["総務省"], budget=[])
+    for i in range(40):
+        g.add_node(f"m{i}", cls="Measure", label_ja=f"施策{i}", labels=[f"施策{i}"], budget=[], agency="ag")
+        g.add_edge("ag", f"m{i}", kind="agency")
+        g.add_node(f"b{i}", cls="ImplementingBody", label_ja=f"機関{i}", labels=[f"機関{i}"], budget=[])
+        g.add_edge(f"m{i}", f"b{i}", kind="implementedBy")
+    out = tmp_path / "groups.html"
+    out.write_text(render_html(g, max_drawn=20), encoding="utf-8")
+    page = open_page(context, out, PageLog())
+    assert "81 ノードのうち 80 を" in page.inner_text("#pk-note")
+    # the agency, a group of 40 measures and a group of 40 bodies; two merged links
+    assert page.evaluate("[PKV.nodes.length, PKV.edges.length]") == [3, 2]
+    group = page.evaluate("PK_DATA.groups.findIndex(g => g.k === 'Measure')")
+    x, y = node_xy(page, f"g{group}")
+    page.mouse.click(x, y)
+    page.wait_for_function("PKV.nodes.length === 42")
+    assert page.evaluate("PKV.edges.length") == 80  # 40 agency links, 40 links into the body group
+    page.fill("#pk-search", "機関7")  # a member of a closed group: its group opens
+    page.press("#pk-search", "Enter")
+    assert page.evaluate("PKV.nodes.length") == 81 and page.evaluate("PKV.edges.length") == 80
+    page.close()
+
+
+def test_english_labels(ds: Dataset, context, tmp_path: Path) -> None:
+    out = tmp_path / "law-en.html"
+    out.write_text(render_html(project("law", ds), lang="en"), encoding="utf-8")
+    page = open_page(context, out, PageLog())
+    labels = page.evaluate("PKV.nodes.get().map(n => n.label)")
+    assert "Basic Act on Cybersecurity" in labels and "Cabinet Secretariat" in labels
+    assert "Law (square)" in page.inner_text("#pk-legend")
+    page.close()
