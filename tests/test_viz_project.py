@@ -123,6 +123,9 @@ def test_unknown_view_and_kind(ds: Dataset) -> None:
         project("sankey", ds)
     with pytest.raises(QueryError, match="unknown budget kind"):
         project("funding", ds, kind="final")
+    # No document of FY2019 states a flow (flows come from the FY2020/2023/2024/2025 documents).
+    with pytest.raises(QueryError, match="funding view is empty.*FY2020, FY2023, FY2024, FY2025"):
+        project("funding", ds, fiscal_year=2019)
 
 
 def hostile_graph() -> nx.DiGraph:

@@ -236,7 +236,7 @@ def project(view: str, ds: Graph, *, entity: str | None = None, depth: int = 1,
         g.graph.update(title=f"{g.nodes[centre]['label_ja']} の周辺（深さ {depth}） / neighbourhood, depth {depth}",
                        centre=centre)
     elif view == "funding":
-        fy = fiscal_year or max(int(f["doc_fy"]) for f in facts.flows if f["doc_fy"] is not None)
+        fy = fiscal_year or max((int(f["doc_fy"]) for f in facts.flows if f["doc_fy"] is not None), default=0)
         g = nx.DiGraph()
         _funding_edges(g, facts, fy, kind)
         g.graph.update(title=f"資金の流れ FY{fy}（{'当初' if kind == 'initial' else '補正'}） / "
@@ -247,6 +247,10 @@ def project(view: str, ds: Graph, *, entity: str | None = None, depth: int = 1,
         keep = {n for n, d in g.nodes(data=True) if d.get("cls") == "Measure" and d.get("agency") == agency_id}
         keep |= {agency_id} | {v for m in keep for v in nx.all_neighbors(g, m)}
         g = nx.DiGraph(g.subgraph(keep))
+    if not len(g):
+        years = sorted({int(f["doc_fy"]) for f in facts.flows if f["doc_fy"] is not None})
+        hint = f"; funding flows are stated for FY{', FY'.join(map(str, years))}" if view == "funding" else ""
+        raise QueryError(f"the {view} view is empty for these options{hint}")
     g.graph.update(view=view, kind=kind, documents=_documents(g))
     log.info("projection %s: %d nodes, %d edges", view, g.number_of_nodes(), g.number_of_edges())
     return g
@@ -277,6 +281,8 @@ def _funding_edges(g: nx.DiGraph, facts: _Facts, fy: int | None, kind: str) -> N
 
 def _compare(facts: _Facts, years: tuple[int, int] | None, kind: str) -> nx.DiGraph:
     all_years = sorted({f.fy for figs in facts.figures.values() for f in figs})
+    if years is None and len(all_years) < 2:
+        raise QueryError("the compare view needs figures of two fiscal years")
     a, b = years or (all_years[-2], all_years[-1])
     g = nx.DiGraph()
     for m, figs in sorted(facts.figures.items()):
