@@ -150,13 +150,16 @@
       var gr = G[Number(id.slice(1))];
       return [gr.label, en ? "aggregated group: click to expand" : "集約グループ: クリックで展開"];
     }
-    var n = byId.get(id);
-    return n.tip || [n.label];
+    var n = byId.get(id), s = style(n.k);
+    return n.tip || [(en ? s[3] : s[2]) + ": " + n.label];
   }
   function edgeLines(id) {
     var e = edges.get(id);
     if (!e) { return []; }
-    if (e.ei !== undefined) { var src = E[e.ei]; return src.tip || [src.label || src.k]; }
+    if (e.ei !== undefined) {
+      var src = E[e.ei], kind = D.edge_kinds[src.k] || [src.k, src.k];
+      return src.tip || [kind[en ? 1 : 0], byId.get(src.from).label + " → " + byId.get(src.to).label];
+    }
     return [(en ? "merged links: " : "集約されたリンク: ") + e.n];
   }
   function at(p) { var r = container.getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }
@@ -191,7 +194,9 @@
         if (labels.indexOf(q) >= 0) { return 0; }
         return labels.some(function (l) { return l.indexOf(q) === 0; }) ? 1 : 2;
       };
-      matches = N.filter(function (n) { return norm(n.q || n.label).indexOf(q) >= 0; })
+      matches = N.filter(function (n) {
+        return (n.labels || [n.label]).some(function (l) { return norm(l).indexOf(q) >= 0; });
+      })
         .map(function (n) { return [rank(n), n]; })
         .sort(function (a, b) { return a[0] - b[0] || a[1].id - b[1].id; })
         .map(function (p) { return p[1]; });

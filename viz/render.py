@@ -185,7 +185,6 @@ def to_network(g: nx.DiGraph, *, lang: str = "ja", max_drawn: int = 1500,
     top = max(amounts, default=1)
     sizes = [d.get("amount_b") or d.get("amount_a") or 0 for _, d in g.nodes(data=True)]
     top_size = max(sizes, default=0) or 1
-    lean = len(g) > max_drawn
     for n, d in g.nodes(data=True):
         node = {"id": ids[n], "key": n, "label": _label(d, lang), "k": d.get("cls", "Organization")}
         if not physics:
@@ -197,10 +196,13 @@ def to_network(g: nx.DiGraph, *, lang: str = "ja", max_drawn: int = 1500,
         fyk = sorted({f"{f['fy']}:{f['kind']}" for f in d.get("budget", [])})
         if fyk:
             node["fyk"] = fyk
-        if not lean:
-            node["labels"] = d.get("labels") or [node["label"]]
-            node["q"] = "\u0001".join(node["labels"])
-            node["tip"] = _node_tip(d, lang)
+        # Lean data: other labels and the tooltip only where they say more than the label does
+        # (the page makes "class: label" itself).
+        if [x for x in d.get("labels", []) if x != node["label"]]:
+            node["labels"] = d["labels"]
+        tip = _node_tip(d, lang)
+        if len(tip) > 1:
+            node["tip"] = tip
         if d.get("change"):
             node["c"] = CHANGES[d["change"]][0]
             amount = d.get("amount_b") or d.get("amount_a") or 0
@@ -215,7 +217,7 @@ def to_network(g: nx.DiGraph, *, lang: str = "ja", max_drawn: int = 1500,
             edge["label"] = d.get("instrument_en", d["instrument"]) if lang == "en" else d["instrument"]
         if d.get("amount_jpy"):
             edge["width"] = round(1 + 11 * math.sqrt(d["amount_jpy"] / top), 2)
-        if not lean:
+        if d.get("sources") or d.get("amount_jpy") is not None or d.get("instrument") or d.get("figure"):
             edge["tip"] = _edge_tip(d, lang, u, v, g)
         net.edges.append(edge)
     sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
@@ -281,7 +283,7 @@ def render_html(g: nx.DiGraph, *, lang: str = "ja", max_drawn: int = 1500, edge_
     agencies = sorted(((n["id"], n["label"]) for n in net.nodes if n["k"] == "Agency"), key=lambda a: a[1])
     years = sorted({f.split(":")[0] for n in net.nodes for f in n.get("fyk", [])})
     data = {"nodes": net.nodes, "edges": net.edges, "groups": info, "lang": lang, "view": g.graph.get("view", ""),
-            "edge_budget": edge_budget,
+            "edge_budget": edge_budget, "edge_kinds": EDGE_KINDS,
             "classes": {k: list(v) for k, v in CLASSES.items()},
             "changes": {k: list(v) for k, v in CHANGES.items()} if g.graph.get("view") == "compare" else {},
             "options": net.options}

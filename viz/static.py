@@ -10,6 +10,7 @@ headless Debian Chromium, after the layout is drawn.
 from __future__ import annotations
 
 import math
+import os
 import tempfile
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
@@ -79,13 +80,13 @@ def render_png(g: nx.DiGraph, out: Path, *, lang: str = "ja", width: int = 1400,
     from .browser import PageLog, chromium, open_page
 
     html = render_html(g, lang=lang)
-    with tempfile.TemporaryDirectory() as tmp:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory(dir=out.parent) as near:
         page_path = Path(tmp) / "page.html"
         page_path.write_text(html, encoding="utf-8")
+        shot = Path(near) / out.name  # beside the target, so the final move is atomic
         with chromium(width, height) as context:
             page = open_page(context, page_path, PageLog())
             page.wait_for_timeout(200)
-            tmp_png = Path(tmp) / "shot.png"
-            page.screenshot(path=str(tmp_png))
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp_png.replace(out) if tmp_png.parent == out.parent else out.write_bytes(tmp_png.read_bytes())
+            page.screenshot(path=str(shot))
+        os.replace(shot, out)
