@@ -26,7 +26,6 @@ from policykg.viz import project
 from policykg.viz.browser import PageLog, chromium, executable, open_page
 from policykg.viz.render import render_html
 
-pytest.importorskip("playwright.sync_api")
 
 # view → (options, node key, texts its tooltip must show, Japanese label to search)
 CASES = {

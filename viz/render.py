@@ -244,7 +244,7 @@ def _options(physics: bool) -> dict:
         "layout": {"improvedLayout": False, "randomSeed": 7},
         "interaction": {"hover": True, "hideEdgesOnDrag": True, "hideEdgesOnZoom": True,
                         "tooltipDelay": 100, "navigationButtons": False},
-        "nodes": {"font": {"size": 14, "face": "Noto Sans CJK JP, Noto Sans JP, sans-serif"},
+        "nodes": {"size": 13, "font": {"size": 14, "face": "Noto Sans CJK JP, Noto Sans JP, sans-serif"},
                   "scaling": {"label": {"drawThreshold": 4 if physics else 7}}},
         "edges": {"smooth": False, "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
                   "color": {"color": "#9aa7b4", "highlight": "#333333", "hover": "#333333"},
