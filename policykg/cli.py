@@ -204,5 +204,49 @@ def report(build_dir: Path | None, fmt: str, out: Path | None) -> None:
         click.echo(f"wrote {out}", err=True)
 
 
+@main.command()
+@click.argument("view", type=click.Choice(["overview", "funding", "entity", "law", "compare"]))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The file to write (.html, .svg or .png).")
+@click.option("--format", "fmt", type=click.Choice(["html", "svg", "png"]), default=None,
+              help="Default: from the --out suffix (html otherwise).")
+@click.option("--entity", default=None, help="entity view: any label, key or IRI (NICT, IPA, CYDER …).")
+@click.option("--depth", type=click.IntRange(1, 5), default=1, show_default=True, help="entity view: hops.")
+@click.option("--fiscal-year", "fiscal_year", type=int, default=None, help="funding view (default: latest).")
+@click.option("--kind", type=click.Choice(["initial", "supplementary"]), default="initial", show_default=True,
+              help="Budget kind for funding and compare.")
+@click.option("--years", default=None, metavar="FROM,TO", help="compare view: two fiscal years (2024,2025).")
+@click.option("--agency", default=None, help="overview/compare: one agency's measures (any label).")
+@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True, help="Label language.")
+@build_dir_option
+def viz(view: str, out: Path, fmt: str | None, entity: str | None, depth: int, fiscal_year: int | None,
+        kind: str, years: str | None, agency: str | None, lang: str, build_dir: Path | None) -> None:
+    """Draw a VIEW of the built graph as an offline interactive page (or SVG/PNG).
+
+    \b
+    Views: overview, funding, entity, law, compare.
+    Examples:
+      policykg viz overview --out overview.html
+      policykg viz funding --fiscal-year 2025 --kind initial --out funding.html
+      policykg viz entity --entity NICT --depth 2 --out nict.html
+      policykg viz law --lang en --out law.svg
+      policykg viz compare --years 2024,2025 --out compare.png
+    """
+    from policykg.graph.store import load_dataset
+    from policykg.viz import Format, project, write
+
+    pair = None
+    if years:
+        parts = [p.strip() for p in years.split(",")]
+        if len(parts) != 2 or not all(p.isdigit() for p in parts):
+            raise click.BadParameter(f"{years!r} is not FROM,TO (e.g. 2024,2025)", param_hint="--years")
+        pair = (int(parts[0]), int(parts[1]))
+    fmt = fmt or {".svg": "svg", ".png": "png"}.get(out.suffix.lower(), "html")
+    g = project(view, load_dataset(build_dir), entity=entity, depth=depth, fiscal_year=fiscal_year, kind=kind,
+                years=pair, agency=agency)
+    write(g, out, fmt=Format(fmt), lang=lang)
+    click.echo(f"wrote {out} ({view}: {g.number_of_nodes()} nodes, {g.number_of_edges()} edges)")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,200 @@
+"""The diagram projections (``policykg.viz.project``) on the real graph, the page and
+SVG renderers' escaping, and the ``policykg viz`` command.
+
+Facts were checked by hand against the corpus (file:line in the comments);
+corpus/000_b360cdfc8cdc379a.txt is nisc-budget-fy2025.
+"""
+
+from __future__ import annotations
+
+import doctest
+import json
+import re
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+from rdflib import Dataset
+
+from policykg.cli import main
+from policykg.errors import QueryError
+from policykg.graph.store import load_dataset
+from policykg.pipeline import build
+from policykg.viz import Format, project, write
+import importlib
+from policykg.viz.render import render_html, to_network
+from policykg.viz.static import render_svg
+
+
+@pytest.fixture(scope="session")
+def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("kg-viz")
+    build(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def ds(build_dir: Path) -> Dataset:
+    return load_dataset(build_dir)
+
+
+def test_doctests() -> None:
+    result = doctest.testmod(importlib.import_module("policykg.viz.project"))
+    assert result.attempted >= 2 and result.failed == 0
+
+
+def test_funding_flow_fy2025(ds: Dataset) -> None:
+    g = project("funding", ds, fiscal_year=2025, kind="initial")
+    assert g.graph["fiscal_year"] == 2025
+    # 000_…txt:221 「国 補助 独立行政法人情報処理推進機構(IPA)」 under 産業サイバーセキュリティ対策の強化に
+    #向けた環境整備事業, whose FY2025 figure is 54.1億円 in the summary table (000_…txt:3).
+    m = "measure/meti-industrial-cybersecurity-environment"
+    edge = g.edges[m, "body/ipa"]
+    assert edge["kind"] == "funding" and edge["instrument"] == "補助" and edge["fy"] == 2025
+    assert edge["sources"] == ["nisc-budget-fy2025:221"]
+    assert edge["amount_jpy"] == 5_410_000_000 and edge["figure"] == "nisc-budget-fy2025:3"
+    assert g.edges["agency/meti", m]["printed"] == "54.1億円"
+    # 000_…txt:228 「民間企業等国 委託」: the same measure commissions private companies.
+    assert g.edges[m, "body/private-contractors"]["instrument"] == "委託"
+    # Only flows stated in FY2025 documents: the FY2023 flow of 産業サイバーセキュリティ強靱化事業 is absent.
+    assert all(d["fy"] == 2025 for _, _, d in g.edges(data=True))
+    assert "measure/meti-industrial-cybersecurity-resilience" not in g
+
+
+def test_entity_nict_neighbourhood(ds: Dataset) -> None:
+    g = project("entity", ds, entity="NICT")
+    assert g.graph["centre"] == "body/nict" and g.nodes["body/nict"]["centre"]
+    # 000_…txt:368 and :400 name NICT as 事業主体 of these two measures.
+    for m in ("measure/mic-government-terminal-information-demonstration", "measure/mic-cynex"):
+        assert g.has_edge(m, "body/nict")
+        assert {"nisc-budget-fy2025:368", "nisc-budget-fy2025:400"} & set(g.edges[m, "body/nict"]["sources"])
+    # The measure's budget series keeps each figure's document and line (000_…txt:5: 13.0億円
+    # for FY2025 and 10.0億円 for FY2024 on the same line).
+    budget = g.nodes["measure/mic-government-terminal-information-demonstration"]["budget"]
+    on_line_5 = {(f["fy"], f["kind"], f["printed"]) for f in budget if f["where"] == "nisc-budget-fy2025:5"}
+    assert on_line_5 == {(2025, "initial", "13.0億円"), (2024, "initial", "10.0億円")}
+    # Any label finds the same entity: the Japanese name with full-width spacing variants.
+    same = project("entity", ds, entity="国立研究開発法人情報通信研究機構")
+    assert set(same) == set(g)
+
+
+def test_entity_by_other_labels(ds: Dataset) -> None:
+    assert project("entity", ds, entity="IPA").graph["centre"] == "body/ipa"
+    assert project("entity", ds, entity="CYDER").graph["centre"] == "program/cyder"
+    law = project("entity", ds, entity="サイバーセキュリティ基本法", depth=2)
+    assert law.nodes[law.graph["centre"]]["cls"] == "Law"
+    assert any(d["cls"] == "Measure" for _, d in law.nodes(data=True))
+    with pytest.raises(QueryError, match="no entity named"):
+        project("entity", ds, entity="存在しない機関")
+
+
+def test_overview_and_law(ds: Dataset) -> None:
+    g = project("overview", ds)
+    classes = {d["cls"] for _, d in g.nodes(data=True)}
+    assert classes == {"Agency", "Measure", "ImplementingBody", "Program"}
+    assert g.has_edge("agency/mic", "measure/mic-cynex") and g.has_edge("measure/mic-cynex", "body/nict")
+    assert all(g.nodes[u]["cls"] == "Agency" for u, _, d in g.edges(data=True) if d["kind"] == "agency")
+    one = project("overview", ds, agency="総務省")
+    assert {d["agency"] for _, d in one.nodes(data=True) if d["cls"] == "Measure"} == {"agency/mic"}
+    law = project("law", ds)
+    laws = {d["label_ja"] for _, d in law.nodes(data=True) if d["cls"] == "Law"}
+    assert "サイバーセキュリティ基本法" in laws
+    article = next(n for n, d in law.nodes(data=True) if d["label_ja"] == "サイバーセキュリティ基本法第26条第1項第2号")
+    assert law.nodes[article]["cls"] == "Article"
+    assert all(law.nodes[m]["cls"] == "Measure" for m in law.successors(article))
+
+
+def test_compare_2024_2025(ds: Dataset) -> None:
+    g = project("compare", ds, years=(2024, 2025))
+    # 000_…txt:3: 54.1億円 in FY2025 against 44.0億円 in FY2024 — grown.
+    d = g.nodes["measure/meti-industrial-cybersecurity-environment"]
+    assert (d["change"], d["amount_a"], d["amount_b"]) == ("grown", 4_400_000_000, 5_410_000_000)
+    # 000_…txt:4: 15.8億円 both years — unchanged.
+    assert g.nodes["measure/mic-iot-safe-environment"]["change"] == "same"
+    for n, d in g.nodes(data=True):
+        if d["cls"] == "Measure":
+            assert (d["amount_a"] is None) == (d["change"] == "new")
+            assert (d["amount_b"] is None) == (d["change"] == "gone")
+
+
+def test_unknown_view_and_kind(ds: Dataset) -> None:
+    with pytest.raises(QueryError, match="unknown view"):
+        project("sankey", ds)
+    with pytest.raises(QueryError, match="unknown budget kind"):
+        project("funding", ds, kind="final")
+    # No document of FY2019 states a flow (flows come from the FY2020/2023/2024/2025 documents).
+    with pytest.raises(QueryError, match="funding view is empty.*FY2020, FY2023, FY2024, FY2025"):
+        project("funding", ds, fiscal_year=2019)
+
+
+def hostile_graph() -> nx.DiGraph:
+    g = nx.DiGraph(title='<b>title</b> "q"', view="overview", documents=["doc<1>"])
+    evil = '<script>window.PWNED=1</script>"><img src=x onerror="window.PWNED=2">'
+    g.add_node("a", cls="Agency", label_ja=evil, label_en="", labels=[evil], budget=[], agency="")
+    g.add_node("m", cls="Measure", label_ja="施策</script>", label_en="", labels=["施策</script>"], agency="a",
+               budget=[{"fy": 2025, "kind": "initial", "status": "draft", "amount_jpy": 100_000_000,
+                        "printed": "1.0億円<i>", "inclusive": False, "source": "d", "line": 1, "where": "d:1"}])
+    g.add_edge("a", "m", kind="agency", sources=["d:2"], instrument="", fy=None, amount_jpy=None, printed="")
+    return g
+
+
+def test_page_escapes_document_text() -> None:
+    html = render_html(hostile_graph())
+    body = html.split("<script>var PK_DATA", 1)[0].rsplit("</script>", 1)[-1] + html.split("var PK_DATA", 1)[1]
+    assert "<script>window.PWNED" not in html and "<img src=x" not in html
+    assert "施策</script>" not in body
+    assert "&lt;b&gt;title&lt;/b&gt;" in html  # the page title, escaped by the template
+    assert not re.search(r"https?://(?!www\.w3\.org)", body)  # no address for the page to load
+
+
+def test_svg_escapes_and_parses() -> None:
+    import xml.etree.ElementTree as ET
+
+    svg = render_svg(hostile_graph())
+    root = ET.fromstring(svg)  # well-formed: every label escaped
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert any(t and "<script>window.PWNED=1</script>" in t for t in texts)
+
+
+def test_network_lists_filled_directly(ds: Dataset) -> None:
+    g = project("overview", ds)
+    net, groups = to_network(g)
+    assert len(net.nodes) == g.number_of_nodes() and len(net.edges) == g.number_of_edges() and groups == []
+    assert net.cdn_resources == "in_line"
+    big = nx.DiGraph()
+    big.add_node("ag", cls="Agency", label_ja="府省", labels=["府省"])
+    for i in range(60):
+        big.add_node(f"m{i}", cls="Measure", label_ja=f"施策{i}", labels=[], agency="ag")
+        big.add_edge("ag", f"m{i}", kind="agency")
+    net, groups = to_network(big, max_drawn=10)
+    assert groups and groups[0]["n"] == 60 and groups[0]["label"] == "府省: 施策 ×60"
+    assert all(n.get("g") == 0 for n in net.nodes if n["k"] == "Measure")
+
+
+def test_cli_writes_html_and_svg(build_dir: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "nict.html"
+    result = runner.invoke(main, ["viz", "entity", "--entity", "NICT", "--build-dir", str(build_dir),
+                                  "--out", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "wrote" in result.output and "entity: 15 nodes" in result.output
+    data = json.loads(re.search(r"var PK_DATA = (\{.*?\});\n", out.read_text()).group(1))
+    assert {n["key"] for n in data["nodes"]} >= {"body/nict", "measure/mic-cynex"}
+    svg = tmp_path / "law.svg"
+    result = runner.invoke(main, ["viz", "law", "--lang", "en", "--build-dir", str(build_dir), "--out", str(svg)],
+                           catch_exceptions=False)
+    assert result.exit_code == 0 and svg.read_text().startswith("<svg")
+    bad = runner.invoke(main, ["viz", "entity", "--entity", "nosuch", "--build-dir", str(build_dir),
+                               "--out", str(tmp_path / "x.html")])
+    assert bad.exit_code == 2 and "no entity named 'nosuch'" in bad.output
+    assert not (tmp_path / "x.html").exists()
+    bad = runner.invoke(main, ["viz", "compare", "--years", "2024", "--build-dir", str(build_dir),
+                               "--out", str(tmp_path / "y.html")])
+    assert bad.exit_code == 2 and "FROM,TO" in bad.output
+
+
+def test_write_formats(ds: Dataset, tmp_path: Path) -> None:
+    g = project("law", ds)
+    write(g, tmp_path / "law.html", fmt=Format.HTML, lang="en")
+    assert "Laws and articles" in (tmp_path / "law.html").read_text()
