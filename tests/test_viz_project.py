@@ -95,6 +95,16 @@ def test_overview_and_law(ds: Dataset) -> None:
     assert classes == {"Agency", "Measure", "ImplementingBody", "Program"}
     assert g.has_edge("agency/mic", "measure/mic-cynex") and g.has_edge("measure/mic-cynex", "body/nict")
     assert all(g.nodes[u]["cls"] == "Agency" for u, _, d in g.edges(data=True) if d["kind"] == "agency")
+    # The bodies a measure pays are in the overview through its funding scheme:
+    # 「国 補助 独立行政法人情報処理推進機構(IPA)」 (000_b360cdfc8cdc379a.txt:221) and
+    # 「交付⾦ / 独⽴⾏政法⼈情報処理推進機構(IPA)」 (001_feb53fcdf8afa2d7.txt:193-194).
+    ipa = g.edges["measure/meti-industrial-cybersecurity-environment", "body/ipa"]
+    assert (ipa["kind"], ipa["instrument"], ipa["sources"]) == ("funding", "補助", ["nisc-budget-fy2025:221"])
+    ipa = g.edges["measure/meti-industrial-cybersecurity-resilience", "body/ipa"]
+    assert (ipa["instrument"], ipa["sources"]) == ("交付金", ["nisc-budget-fy2023:193"])
+    # CYNEX's 事業主体 NICT is also its subsidy's recipient: one edge keeps the 事業主体 kind.
+    assert g.edges["measure/mic-cynex", "body/nict"]["kind"] == "implementedBy"
+    assert g.edges["measure/mic-cynex", "body/nict"]["instrument"] == "補助"
     one = project("overview", ds, agency="総務省")
     assert {d["agency"] for _, d in one.nodes(data=True) if d["cls"] == "Measure"} == {"agency/mic"}
     law = project("law", ds)

@@ -214,6 +214,7 @@ def project(view: str, ds: Graph, *, entity: str | None = None, depth: int = 1,
     agency_id = short_id(resolve_entity(ds, "agency", agency, "agency")) if agency else None
     if view == "overview":
         g = _relation_graph(facts, ("agency", "implementedBy", "program"))
+        _recipient_edges(g, facts)
         g.graph.update(title="施策の全体像 / Overview: agencies → measures → bodies and programmes")
     elif view == "law":
         g = _relation_graph(facts, ("legalBasis",))
@@ -277,6 +278,30 @@ def _funding_edges(g: nx.DiGraph, facts: _Facts, fy: int | None, kind: str) -> N
                   instrument_en=str(f["instrument_en"]), fy=doc_fy,
                   amount_jpy=amount, printed=fig.printed if fig else "", figure=fig.where if fig else "",
                   flow_amount=f["amount_jpy"])
+
+
+def _recipient_edges(g: nx.DiGraph, facts: _Facts) -> None:
+    """measure → recipient of its funding flows, all years (instruments and sources on the edge).
+
+    The bodies a measure pays (IPA, JPCERT/CC …) are named in its funding scheme, not
+    as 事業主体, so without these edges the overview would leave them out. No year or
+    amount is put on the edge: it stands for flows stated in several documents."""
+    instruments: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
+    for f in facts.flows:
+        m, rec = short_id(f["measure"]), short_id(f["recipient"])
+        if m not in g:
+            continue
+        _add_node(g, facts, rec)
+        instruments[m, rec][str(f["instrument"])] = str(f["instrument_en"])
+        if g.has_edge(m, rec):  # also its 事業主体: one edge, both statements' sources
+            where = f"{f['source']}:{f['line']}"
+            if where not in g.edges[m, rec]["sources"]:
+                g.edges[m, rec]["sources"].append(where)
+        else:
+            _add_edge(g, m, rec, "funding", f["source"], f["line"])
+    for (m, rec), names in instruments.items():
+        g.edges[m, rec].update(instrument="・".join(sorted(names)),
+                               instrument_en=" / ".join(names[k] for k in sorted(names)))
 
 
 def _compare(facts: _Facts, years: tuple[int, int] | None, kind: str) -> nx.DiGraph:
