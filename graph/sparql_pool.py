@@ -120,21 +120,22 @@ def evaluate(store: ox.Store, job: Job, max_rows: int) -> tuple[bytes, str, int]
         return result.serialize(format=RESULT_FORMATS[media]), media, 1
     if isinstance(result, ox.QuerySolutions):
         media = _pick(job.accept, RESULT_FORMATS)
-        rows = _bounded(result, max_rows, "rows")
-        variables = [v.value for v in result.variables]
-        doc = {"head": {"vars": variables}, "results": {"bindings": [
-            {v: _json_term(row[v]) for v in variables if row[v] is not None} for row in rows]}}
-        import json
-
-        body = json.dumps(doc, ensure_ascii=False).encode("utf-8")
-        fmt = RESULT_FORMATS[media]
-        if fmt != ox.QueryResultsFormat.JSON:  # pyoxigraph's own writers for XML, CSV, TSV
-            body = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON).serialize(format=fmt)
-        return body, media, len(rows)
+        # TSV has exactly one line per solution: count while pyoxigraph writes, then convert
+        # (TSV keeps every term exactly, so pyoxigraph's JSON/XML/CSV writers get the same solutions).
+        out = _LineCounter(max_rows + 1, "rows")
+        result.serialize(out, format=ox.QueryResultsFormat.TSV)
+        body, fmt = bytes(out.buffer), RESULT_FORMATS[media]
+        if fmt != ox.QueryResultsFormat.TSV:
+            body = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV).serialize(format=fmt)
+        return body, media, out.lines - 1
     media = _pick(job.accept, GRAPH_FORMATS)
-    triples = _bounded(result, max_rows, "triples")
-    prefixes = PREFIXES if GRAPH_FORMATS[media] == ox.RdfFormat.TURTLE else None
-    return ox.serialize(triples, format=GRAPH_FORMATS[media], prefixes=prefixes), media, len(triples)
+    out = _LineCounter(max_rows, "triples")  # N-Triples: one line per triple
+    result.serialize(out, format=ox.RdfFormat.N_TRIPLES)
+    body, fmt = bytes(out.buffer), GRAPH_FORMATS[media]
+    if fmt != ox.RdfFormat.N_TRIPLES:
+        prefixes = PREFIXES if fmt == ox.RdfFormat.TURTLE else None
+        body = ox.serialize(ox.parse(body, format=ox.RdfFormat.N_TRIPLES), format=fmt, prefixes=prefixes)
+    return body, media, out.lines
 
 
 def _pick(accept: tuple[str, ...], offers: dict, exclude: tuple[str, ...] = ()) -> str:
@@ -145,40 +146,35 @@ def _pick(accept: tuple[str, ...], offers: dict, exclude: tuple[str, ...] = ()) 
         m for m in offers if m not in exclude) + f"; the request accepts only {', '.join(accept) or 'nothing'}")
 
 
-def _bounded(results, max_rows: int, what: str) -> list:
-    out = []
-    for item in results:
-        if len(out) == max_rows:
-            raise TooManyRows(f"the result has more than {max_rows} {what} (the endpoint's row limit); "
-                              "narrow the query or page through it with LIMIT and OFFSET")
-        out.append(item)
-    return out
+class _LineCounter:
+    """A binary writer that keeps what pyoxigraph writes and stops it past ``limit`` lines.
 
-
-def _json_term(term) -> dict:
-    """One pyoxigraph term in SPARQL 1.1 Results JSON.
-
-    >>> _json_term(ox.Literal("2024", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")))
-    {'type': 'literal', 'value': '2024', 'datatype': 'http://www.w3.org/2001/XMLSchema#integer'}
-    >>> _json_term(ox.Literal("総務省", language="ja")), _json_term(ox.Literal("x"))
-    ({'type': 'literal', 'value': '総務省', 'xml:lang': 'ja'}, {'type': 'literal', 'value': 'x'})
+    >>> w = _LineCounter(2, "rows")
+    >>> w.write(b"?a\\n1\\n"), w.lines
+    (5, 2)
+    >>> try:
+    ...     w.write(b"2\\n")
+    ... except TooManyRows as e:
+    ...     print(str(e).split(";")[0])
+    the result has more than 1 rows (the endpoint's row limit)
     """
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            out["datatype"] = term.datatype.value
-        return out
-    if isinstance(term, ox.Triple):
-        return {"type": "triple", "value": {"subject": _json_term(term.subject),
-                                            "predicate": _json_term(term.predicate),
-                                            "object": _json_term(term.object)}}
-    raise TypeError(f"not an RDF term: {term!r}")
+
+    def __init__(self, limit: int, what: str) -> None:
+        self.limit, self.what = limit, what
+        self.buffer = bytearray()
+        self.lines = 0
+
+    def write(self, data: bytes) -> int:
+        self.lines += data.count(b"\n")
+        if self.lines > self.limit:
+            shown = self.limit - 1 if self.what == "rows" else self.limit  # the TSV header is a line too
+            raise TooManyRows(f"the result has more than {shown} {self.what} (the endpoint's row limit); "
+                              "narrow the query or page through it with LIMIT and OFFSET")
+        self.buffer += data
+        return len(data)
+
+    def flush(self) -> None:
+        pass
 
 
 def _worker_main(conn, build_dir: str, max_rows: int) -> None:  # pragma: no cover - child process

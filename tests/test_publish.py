@@ -112,3 +112,12 @@ def test_anonymous_write_is_refused_by_the_store(virtuoso, build_dir: Path) -> N
     result = CliRunner().invoke(main, args, env={"POLICYKG_PUBLISH_USER": ""}, catch_exceptions=False)
     assert result.exit_code == 6
     assert "403" in result.output and "sending graph <https://w3id.org/policykg/id/" in result.output
+
+
+@pytest.mark.parametrize("name", ["policykg.graph.publish", "tools.virtuoso"])
+def test_doctests(name: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0 and result.failed == 0

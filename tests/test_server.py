@@ -266,3 +266,13 @@ def test_non_loopback_host_needs_flag(tmp_path: Path) -> None:
                            "--host", "0.0.0.0"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
     assert "--allow-remote" in proc.stderr
+
+
+@pytest.mark.parametrize("name", ["policykg.graph.sparql_pool", "policykg.graph.sparql_protocol",
+                                  "policykg.graph.server", "policykg.graph.server_page"])
+def test_doctests(name: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0 and result.failed == 0
