@@ -319,11 +319,13 @@ def _stop(proc: subprocess.Popen, grace: float = 30) -> None:
 
 def main(argv: list[str]) -> int:  # pragma: no cover - manual use
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started in the background
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # SystemExit: the with block stops Virtuoso
     workdir = Path(argv[0]) if argv else None
     with virtuoso_server(workdir) as v:
         print(f"SPARQL endpoint:   {v.sparql_url}\nGraph Store (GSP): {v.gsp_url}\n"
               f"writer (digest):   {v.user} / {v.password}\ndba:               dba / {v.dba_password}\n"
-              f"folder:            {v.workdir}\nCtrl-C stops it.", flush=True)
+              f"folder:            {v.workdir}\nCtrl-C (or SIGTERM) stops it.", flush=True)
         try:
             while True:
                 time.sleep(3600)
