@@ -23,6 +23,7 @@ read (no credentials), so browser clients such as YASGUI work.
 from __future__ import annotations
 
 import ipaddress
+import socket
 import urllib.parse
 import logging
 from pathlib import Path
@@ -222,6 +223,17 @@ def _page() -> str:
     return render_page()
 
 
+def _check_port(host: str, port: int) -> None:
+    """A clear error, before the graph is loaded, when ``host:port`` cannot be listened on."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(infos[0][4])
+    except OSError as e:
+        raise PolicyKGError(f"cannot listen on {host}:{port}: {e.strerror or e}") from e
+
+
 def serve(build_dir: Path | None, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 2,
           timeout: float = 10.0, max_rows: int = 10_000, allow_remote: bool = False,
           announce=lambda message: None) -> None:
@@ -235,6 +247,7 @@ def serve(build_dir: Path | None, *, host: str = "127.0.0.1", port: int = 8000, 
                             "add --allow-remote if that is intended")
     if timeout <= 0 or max_rows <= 0 or workers <= 0:
         raise QueryError("--timeout, --max-rows and --workers must be positive")
+    _check_port(host, port)
     pool = QueryPool(build_dir or default_build_dir(), workers=workers, timeout=timeout, max_rows=max_rows).start()
     try:
         app = create_app(pool, _page())
