@@ -121,6 +121,25 @@ def start_server(build_dir: Path, args) -> tuple[subprocess.Popen, str]:
     raise SystemExit("policykg serve did not come up in 120 s")
 
 
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and its children (Linux /proc).
+
+    >>> process_tree_cpu(os.getpid()) > 0
+    True
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 def send(session: requests.Session, url: str, req: Request, timeout: float) -> tuple[int, int | None]:
     r = session.post(url, data={"query": req.query}, headers={"Accept": req.accept}, timeout=timeout)
     rows = r.headers.get("X-PolicyKG-Rows")
@@ -179,6 +198,8 @@ def run(args) -> dict:
                 samples.extend(mine)
 
         load_before = os.getloadavg()
+        server_cpu = process_tree_cpu(proc.pid) if proc is not None else None
+        client_cpu = time.process_time()
         threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
         for t in threads:
             t.start()
@@ -186,6 +207,9 @@ def run(args) -> dict:
             t.join()
         elapsed = time.monotonic() - start
         load_after = os.getloadavg()
+        client_cpu = time.process_time() - client_cpu
+        if proc is not None:
+            server_cpu = process_tree_cpu(proc.pid) - server_cpu
     finally:
         if proc is not None:
             proc.terminate()
@@ -210,6 +234,9 @@ def run(args) -> dict:
         "throughput_rps": round(len(samples) / elapsed, 1),
         "latency_s": {"p50": round(percentile(latencies, 50), 4), "p95": round(percentile(latencies, 95), 4),
                       "p99": round(percentile(latencies, 99), 4), "max": round(max(latencies, default=0), 4)},
+        "cpu_s": {"server": None if server_cpu is None else round(server_cpu, 2), "clients": round(client_cpu, 2),
+                   "server_ms_per_request": None if server_cpu is None or not samples
+                   else round(1000 * server_cpu / len(samples), 1)},
         "per_query": per_query, "warm_up_s": warm,
         "machine": {"cpus": os.cpu_count(), "loadavg_before": [round(x, 2) for x in load_before],
                     "loadavg_after": [round(x, 2) for x in load_after], "python": platform.python_version(),
@@ -231,6 +258,9 @@ def markdown(res: dict) -> str:
         f"| {res['requests']} | {res['errors']} | {res['throughput_rps']} req/s | {lat['p50'] * 1000:.0f} ms | "
         f"{lat['p95'] * 1000:.0f} ms | {lat['p99'] * 1000:.0f} ms | {lat['max'] * 1000:.0f} ms | "
         f"{'yes' if res['met_target'] else 'no'} |", "",
+        f"CPU during the load: server (all processes) {res['cpu_s']['server']} s, "
+        f"{res['cpu_s']['server_ms_per_request']} ms per request; the clients {res['cpu_s']['clients']} s "
+        f"of {res['machine']['cpus']} × {res['elapsed_s']} s.", "",
         f"Excluded from the mix: {', '.join(res['excluded']) or 'nothing'}; variants left out: "
         f"{'; '.join(res['dropped']) or 'none'}. Errors by kind: "
         f"{res['errors_by_kind'] or 'none'}.", "",
