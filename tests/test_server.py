@@ -311,3 +311,11 @@ def test_port_in_use_is_a_clear_error(build_dir: Path) -> None:
                                "--port", str(port)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in proc.stderr
+
+
+def test_format_parameter_for_spreadsheets(endpoint: str) -> None:
+    r = requests.get(endpoint, params={"format": "csv", "query": AMOUNT_Q}, timeout=30)
+    assert r.headers["content-type"].startswith("text/csv")
+    assert r.text.split("\r\n")[:2] == ["amount,line", "212620000000,10"]
+    r = requests.get(endpoint, params={"format": "xlsx", "query": AMOUNT_Q}, timeout=30)
+    assert r.status_code == 406 and "unknown format 'xlsx'" in r.text
