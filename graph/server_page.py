@@ -5,6 +5,7 @@ named queries are embedded as JSON in a ``<script type="application/json">``
 block (``<`` escaped, so no text can close it); the page's script puts a
 query's text in the box when its name is clicked, posts the box to ``/sparql``
 and builds the table with ``textContent`` only, so no value is ever read as HTML.
+``/?query=…`` fills the box and runs the query at once (a link to share a query).
 """
 
 from __future__ import annotations
@@ -91,6 +92,8 @@ document.getElementById("form").addEventListener("submit", async (ev) => {
     status.textContent = rows.length + " rows, " + ms + " ms";
   } catch (e) { status.textContent = ""; err.textContent = String(e); }
 });
+const linked = new URLSearchParams(location.search).get("query");  // a shareable link: /?query=…
+if (linked) { box.value = linked; document.getElementById("form").requestSubmit(); }
 </script></body></html>
 """
 

@@ -117,7 +117,6 @@ def test_sparqlwrapper_malformed_query(endpoint: str) -> None:
         sw.query()
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="curl missing (.ci/run installs it)")
 def test_curl_get_post_and_direct_body(endpoint: str) -> None:
     get = subprocess.run(["curl", "-sS", "-f", "-G", "--data-urlencode", f"query={AMOUNT_Q}",
                           "-H", "Accept: text/csv", endpoint], capture_output=True, text=True, check=True)
@@ -319,3 +318,24 @@ def test_format_parameter_for_spreadsheets(endpoint: str) -> None:
     assert r.text.split("\r\n")[:2] == ["amount,line", "212620000000,10"]
     r = requests.get(endpoint, params={"format": "xlsx", "query": AMOUNT_Q}, timeout=30)
     assert r.status_code == 406 and "unknown format 'xlsx'" in r.text
+
+
+def test_query_page_in_a_real_browser(endpoint: str) -> None:
+    """Headless Chromium loads /?query=…, the page runs it and builds the table, escaping the values."""
+    import os
+    import urllib.parse
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must test the query page in Chromium (.ci/run installs it)")
+        pytest.skip("chromium not installed")
+    q = (f'PREFIX pk: <{PK}> SELECT ?amount ?x WHERE {{ <{FIG_TOTAL}> pk:amountJPY ?amount '
+         'VALUES ?x { "<b>bold</b>" } }')
+    page = endpoint.removesuffix("sparql") + "?query=" + urllib.parse.quote(q)
+    dom = subprocess.run([chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--dump-dom",
+                          "--virtual-time-budget=15000", page], capture_output=True, text=True, timeout=120).stdout
+    result = dom[dom.index('<div id="result">'):]
+    assert "<th>amount</th><th>x</th>" in result
+    assert ">212620000000</td>" in result
+    assert "<td>&lt;b&gt;bold&lt;/b&gt;</td>" in result and "<b>bold</b>" not in result
