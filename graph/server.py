@@ -15,7 +15,8 @@ Status codes: 400 malformed query or request (the parser's message); 403 SPARQL
 Update or SERVICE (read-only, no network); 405 other methods; 406 no acceptable
 format; 413 query over 1 MB; 415 unknown POST body type; 422 more result rows
 than ``--max-rows`` (never a silently truncated result); 503 query longer than
-``--timeout`` (the worker running it is killed: see :mod:`.sparql_pool`).
+``--timeout`` (the worker running it is killed: see :mod:`.sparql_pool`); 500 a
+worker died under a query (e.g. out of memory; it is replaced).
 Every error body is a one-line ``text/plain`` message. CORS: any origin may
 read (no credentials), so browser clients such as YASGUI work.
 """
@@ -23,9 +24,9 @@ read (no credentials), so browser clients such as YASGUI work.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 import urllib.parse
-import logging
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -39,7 +40,7 @@ from starlette.routing import Route
 
 from policykg.errors import PolicyKGError, QueryError
 from policykg.graph.sparql_pool import (GRAPH_FORMATS, RESULT_FORMATS, Job, NotAcceptable, QueryPool,
-                                        QueryTimeout, TooManyRows)
+                                        QueryTimeout, TooManyRows, WorkerFailed)
 from policykg.graph.sparql_protocol import FORMAT_ALIASES, UPDATE_KEYWORDS, accepted, first_keyword, has_service
 
 log = logging.getLogger(__name__)
@@ -160,7 +161,7 @@ def service_description(endpoint: str, graphs: dict[str, int]) -> list[ox.Triple
         ox.Triple(service, sd("defaultDataset"), dataset),
         ox.Triple(dataset, rdf_type, sd("Dataset")),
         ox.Triple(dataset, sd("defaultGraph"), default),
-        ox.Triple(default, rdf_type, sd("Graph")),  # the union of the named graphs
+        ox.Triple(default, rdf_type, sd("Graph")),  # the merge of the named graphs
     ]
     out += [ox.Triple(service, sd("resultFormat"), ox.NamedNode(_FORMATS_NS + f)) for f in _SD_FORMATS]
     for name, count in sorted(graphs.items()):
@@ -197,6 +198,8 @@ def create_app(pool: QueryPool, page_html: str | None = None) -> Starlette:
             return _text(422, str(e))
         except QueryTimeout as e:
             return _text(503, str(e))
+        except WorkerFailed as e:
+            return _text(500, str(e))
         except QueryError as e:
             return _text(400, str(e))
         return Response(answer.body, media_type=_content_type(answer.media_type),

@@ -35,8 +35,8 @@ from policykg.graph.store import GRAPH_FILE, StoreError, default_build_dir
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Answer", "NotAcceptable", "QueryPool", "QueryTimeout", "TooManyRows", "open_query_store",
-           "RESULT_FORMATS", "GRAPH_FORMATS"]
+__all__ = ["Answer", "NotAcceptable", "QueryPool", "QueryTimeout", "TooManyRows", "WorkerFailed",
+           "open_query_store", "RESULT_FORMATS", "GRAPH_FORMATS"]
 
 #: SELECT/ASK result media types, preferred first.
 RESULT_FORMATS = {
@@ -70,6 +70,10 @@ class QueryTimeout(PolicyKGError):
 
 class TooManyRows(PolicyKGError):
     """The result has more rows (or triples) than the endpoint's row limit."""
+
+
+class WorkerFailed(PolicyKGError):
+    """The worker process died while running the query (it is replaced)."""
 
 
 class NotAcceptable(PolicyKGError):
@@ -257,12 +261,17 @@ class QueryPool:
         return _Worker(proc, parent)
 
     def run(self, job: Job) -> Answer:
-        """Evaluate ``job``: Answer, or QueryTimeout, TooManyRows, NotAcceptable, QueryError."""
-        try:
-            worker = self._idle.get(timeout=self.timeout)  # waiting for a free worker is bounded too
-        except queue.Empty:
-            raise QueryTimeout(f"all {self.workers} query workers stayed busy for {self.timeout:g} s; "
-                               "try again later") from None
+        """Evaluate ``job``: Answer, or QueryTimeout, TooManyRows, NotAcceptable, QueryError, WorkerFailed."""
+        deadline = time.monotonic() + self.timeout  # waiting for a free worker is bounded too
+        while True:
+            try:
+                worker = self._idle.get(timeout=max(deadline - time.monotonic(), 0.001))
+            except queue.Empty:
+                raise QueryTimeout(f"all {self.workers} query workers stayed busy for {self.timeout:g} s; "
+                                   "try again later") from None
+            if worker.process.is_alive():
+                break
+            self._replace(worker)  # died while idle (e.g. killed from outside): replace, take another
         try:
             worker.conn.send(job)
             if not worker.conn.poll(self.timeout):
@@ -274,7 +283,7 @@ class QueryPool:
         except (EOFError, OSError, BrokenPipeError) as e:  # the worker died (e.g. out of memory)
             self._replace(worker)
             worker = None
-            raise QueryError(f"the query worker failed ({e or type(e).__name__}); the query was not answered") from e
+            raise WorkerFailed(f"the query worker failed ({e or type(e).__name__}); the query was not answered") from e
         finally:
             if worker is not None:
                 self._idle.put(worker)
@@ -293,7 +302,10 @@ class QueryPool:
 
         def respawn() -> None:
             if not self._closed:
-                self._idle.put(self._spawn())
+                try:
+                    self._idle.put(self._spawn())
+                except PolicyKGError:
+                    log.exception("could not start a replacement query worker")
 
         threading.Thread(target=respawn, daemon=True).start()
 

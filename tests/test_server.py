@@ -37,6 +37,7 @@ AMOUNT_Q = f"PREFIX pk: <{PK}> SELECT ?amount ?line WHERE {{ <{FIG_TOTAL}> pk:am
 SLOW_Q = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"  # 14k² pairs: ~17 s on one core
 TIMEOUT = 2.0
 MAX_ROWS = 500
+SERVER: dict[str, int] = {}
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +65,7 @@ def endpoint(build_dir: Path):
             pass
         assert time.monotonic() < deadline, "policykg serve did not come up in 90 s"
         time.sleep(0.2)
+    SERVER["pid"] = proc.pid
     yield base + "/sparql"
     proc.terminate()
     proc.wait(timeout=20)
@@ -339,3 +341,26 @@ def test_query_page_in_a_real_browser(endpoint: str) -> None:
     assert "<th>amount</th><th>x</th>" in result
     assert ">212620000000</td>" in result
     assert "<td>&lt;b&gt;bold&lt;/b&gt;</td>" in result and "<b>bold</b>" not in result
+
+
+def test_workers_killed_from_outside_are_replaced(endpoint: str) -> None:
+    """As if the OOM killer took every query worker: the next queries are still answered."""
+    import os
+    import signal
+
+    pid = SERVER["pid"]
+    children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    workers = [c for c in children if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text()]
+    assert len(workers) == 2
+    for w in workers:
+        os.kill(w, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while True:  # the first queries find dead workers and start replacements (1 s or so each)
+        r = requests.get(endpoint, params={"query": AMOUNT_Q}, headers={"Accept": "text/csv"}, timeout=60)
+        if r.status_code == 200:
+            break
+        assert r.status_code == 503 and "stayed busy" in r.text, r.text
+        assert time.monotonic() < deadline, "the query workers were not replaced in 60 s"
+    for _ in range(4):
+        r = requests.get(endpoint, params={"query": AMOUNT_Q}, headers={"Accept": "text/csv"}, timeout=60)
+        assert r.status_code == 200 and "212620000000" in r.text
