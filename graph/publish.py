@@ -4,9 +4,11 @@ Uses the SPARQL 1.1 Graph Store HTTP Protocol, which Virtuoso, Fuseki, GraphDB,
 Oxigraph server, QLever and Neptune speak: for each named graph, ``PUT
 <graph-store>?graph=<iri>`` with the graph as N-Triples (replacing it), then
 ``POST`` further chunks of ``chunk`` triples (appending), so no request body is
-large (Virtuoso and proxies cap request sizes). A graph with blank nodes is
-sent in one request, since a blank node split across two requests would become
-two nodes.
+large: proxies and some stores cap request sizes, and a Digest-authenticated
+request is sent twice (once to get the challenge). (Virtuoso 7.2 itself took a
+47 MB PUT of 300,000 triples in 27 s; 20,000 triples, ~3 MB, take under 1 s.)
+A graph with blank nodes is sent in one request, since a blank node split
+across two requests would become two nodes.
 
 Before anything is sent, every target graph is counted through the store's
 SPARQL endpoint: a graph that already holds triples is refused unless
