@@ -4,7 +4,7 @@ Uses the SPARQL 1.1 Graph Store HTTP Protocol, which Virtuoso, Fuseki, GraphDB,
 Oxigraph server, QLever and Neptune speak: for each named graph, ``PUT
 <graph-store>?graph=<iri>`` with the graph as N-Triples (replacing it), then
 ``POST`` further chunks of ``chunk`` triples (appending), so no request body is
-large: proxies and some stores cap request sizes, and a Digest-authenticated
+large: proxies and some stores cap request sizes, and the first Digest-authenticated
 request is sent twice (once to get the challenge). (Virtuoso 7.2 itself took a
 47 MB PUT of 300,000 triples in 27 s; 20,000 triples, ~3 MB, take under 1 s.)
 A graph with blank nodes is sent in one request, since a blank node split
