@@ -1,7 +1,7 @@
 """``policykg publish``: push the built graph's named graphs to an external triple store.
 
-Uses the SPARQL 1.1 Graph Store HTTP Protocol, which Virtuoso, Fuseki, GraphDB,
-Oxigraph server, QLever and Neptune speak: for each named graph, ``PUT
+Uses the SPARQL 1.1 Graph Store HTTP Protocol (Virtuoso, Fuseki, GraphDB, Oxigraph
+server and Neptune speak it; the tests use Virtuoso): for each named graph, ``PUT
 <graph-store>?graph=<iri>`` with the graph as N-Triples (replacing it), then
 ``POST`` further chunks of ``chunk`` triples (appending), so no request body is
 large: proxies and some stores cap request sizes, and the first Digest-authenticated
