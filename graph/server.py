@@ -10,6 +10,8 @@ Routes:
   CONSTRUCT/DESCRIBE; 406 when none fits. Without a query: the SPARQL 1.1
   Service Description (Turtle, or N-Triples/JSON-LD by Accept).
 * ``/`` — a small HTML page: a query box, the named queries as examples, results as a table.
+* ``/queries`` — the named queries (JSON); ``/queries/<name>?param=value…`` runs one
+  with the CLI's runner (parameters bound as RDF terms; see :mod:`.named_route`).
 
 Status codes: 400 malformed query or request (the parser's message); 403 SPARQL
 Update or SERVICE (read-only, no network); 405 other methods; 406 no acceptable
@@ -35,7 +37,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from policykg.errors import PolicyKGError, QueryError
@@ -206,13 +208,52 @@ def create_app(pool: QueryPool, page_html: str | None = None) -> Starlette:
                         headers={"X-PolicyKG-Rows": str(answer.rows),
                                  "X-PolicyKG-Seconds": f"{answer.seconds:.4f}"})
 
+    async def named(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in index:
+            return _text(404, f"no named query {name!r}; GET /queries lists them")
+        params: list[tuple[str, str]] = []
+        wanted = None
+        for key, value in request.query_params.multi_items():
+            if key in ("format", "output"):
+                wanted = value
+            elif any(k == key for k, _ in params):
+                return _text(400, f"parameter {key!r} given twice")
+            else:
+                params.append((key, value))
+        if wanted:
+            accept: tuple[str, ...] = (FORMAT_ALIASES.get(wanted.lower(), wanted.lower()),)
+        else:
+            accept = accepted(request.headers.get("accept"))
+        try:
+            answer = await run_in_threadpool(pool.run, Job("", accept, named=name, params=tuple(params)))
+        except NotAcceptable as e:
+            return _text(406, str(e))
+        except TooManyRows as e:
+            return _text(422, str(e))
+        except QueryTimeout as e:
+            return _text(503, str(e))
+        except WorkerFailed as e:
+            return _text(500, str(e))
+        except QueryError as e:
+            return _text(400, str(e))
+        return Response(answer.body, media_type=_content_type(answer.media_type),
+                        headers={"X-PolicyKG-Rows": str(answer.rows)})
+
+    async def queries(request: Request) -> Response:
+        return JSONResponse(index)
+
     async def page(request: Request) -> Response:
         return HTMLResponse(page_html if page_html is not None else _page())
 
     middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],
                              allow_headers=["Accept", "Content-Type"],
                              expose_headers=["X-PolicyKG-Rows", "X-PolicyKG-Seconds"], max_age=600)]
-    routes = [Route("/sparql", sparql, methods=["GET", "POST"]), Route("/", page, methods=["GET"])]
+    from policykg.graph.named_route import query_index
+
+    index = query_index()
+    routes = [Route("/sparql", sparql, methods=["GET", "POST"]), Route("/", page, methods=["GET"]),
+              Route("/queries", queries, methods=["GET"]), Route("/queries/{name}", named, methods=["GET"])]
     return Starlette(routes=routes, middleware=middleware)
 
 

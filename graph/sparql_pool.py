@@ -115,6 +115,8 @@ class Job:
     accept: tuple[str, ...]  # media types acceptable to the client, best first
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
+    named: str = ""  # a bundled query run by the CLI's runner instead of ``query`` (see .named_route)
+    params: tuple[tuple[str, str], ...] = ()
 
 
 def evaluate(store: ox.Store, job: Job, max_rows: int) -> tuple[bytes, str, int]:
@@ -209,7 +211,12 @@ def _worker_main(conn, build_dir: str, max_rows: int) -> None:  # pragma: no cov
             return
         start = time.perf_counter()
         try:
-            body, media, rows = evaluate(store, job, max_rows)
+            if job.named:
+                from policykg.graph.named_route import evaluate_named
+
+                body, media, rows = evaluate_named(Path(build_dir), job.named, job.params, job.accept, max_rows)
+            else:
+                body, media, rows = evaluate(store, job, max_rows)
             conn.send(("ok", body, media, rows, time.perf_counter() - start))
         except (QueryError, TooManyRows, NotAcceptable) as e:
             conn.send(("error", type(e).__name__, str(e)))

@@ -364,3 +364,32 @@ def test_workers_killed_from_outside_are_replaced(endpoint: str) -> None:
     for _ in range(4):
         r = requests.get(endpoint, params={"query": AMOUNT_Q}, headers={"Accept": "text/csv"}, timeout=60)
         assert r.status_code == 200 and "212620000000" in r.text
+
+
+def test_named_query_route_binds_parameters_like_the_cli(endpoint: str, build_dir: Path) -> None:
+    base = endpoint.removesuffix("sparql")
+    index = requests.get(base + "queries", timeout=30).json()
+    assert len(index) == 13 and {p["name"] for p in index["budget-lines"]["params"]} >= {"agency", "fiscal_year"}
+    params = {"agency": "厚生労働省", "fiscal_year": "令和6年度", "format": "csv"}
+    r = requests.get(base + "queries/budget-lines", params=params, timeout=60)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    served = list(csv.DictReader(io.StringIO(r.text)))
+    cli = format_result(run_query(load_dataset(build_dir), "budget-lines",
+                                  {"agency": "厚生労働省", "fiscal_year": "2024"}), "csv")
+    assert r.text == cli
+    # corpus/002_1a1f949df8b9b077.txt:79: 30.4億円, FY2024 initial, in the FY2024 summary table
+    assert {"source": "nisc-budget-fy2024", "line": "79", "amount_jpy": "3040000000"}.items() <= served[0].items()
+    assert int(r.headers["x-policykg-rows"]) == len(served)
+
+
+@pytest.mark.parametrize("path, status, message", [
+    ("queries/budget-lines?agency=no-such-agency", 400, "no agency named 'no-such-agency'"),
+    ("queries/measure-history", 400, "needs parameter(s) measure"),
+    ("queries/totals?scope_kind=overall&scope_kind=agency", 400, "given twice"),
+    ("queries/nope", 404, "no named query 'nope'"),
+    ("queries/..%2Fpyproject", 404, "Not Found"),  # no route: a name never reaches the file system
+    ("queries/totals?format=xml", 406, "text/csv"),
+])
+def test_named_query_route_errors(endpoint: str, path: str, status: int, message: str) -> None:
+    r = requests.get(endpoint.removesuffix("sparql") + path, timeout=60)
+    assert r.status_code == status and message in r.text
