@@ -169,6 +169,7 @@ def serve(build_dir: Path | None, host: str, port: int, allow_remote: bool, time
       policykg serve
       policykg serve --port 8080 --timeout 30 --max-rows 50000
       curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * { ?s ?p ?o } LIMIT 3' http://127.0.0.1:8000/sparql
+      curl 'http://127.0.0.1:8000/queries/totals?scope_kind=overall&format=csv'
     """
     from policykg.graph.server import is_loopback, serve as run_serve
 
