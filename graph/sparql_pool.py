@@ -268,8 +268,25 @@ class QueryPool:
         return _Worker(proc, parent)
 
     def run(self, job: Job) -> Answer:
-        """Evaluate ``job``: Answer, or QueryTimeout, TooManyRows, NotAcceptable, QueryError, WorkerFailed."""
+        """Evaluate ``job``: Answer, or QueryTimeout, TooManyRows, NotAcceptable, QueryError, WorkerFailed.
+
+        A worker that dies under a query (killed from outside between its liveness
+        check and the answer, or out of memory) is replaced and the query — read-only,
+        so safe to repeat — is tried on another worker, at most once per worker and
+        within the timeout; then the failure is reported (a query that kills every
+        worker it meets costs each a restart, no more).
+        """
         deadline = time.monotonic() + self.timeout  # waiting for a free worker is bounded too
+        for attempt in range(self.workers + 1):
+            try:
+                return self._run_once(job, deadline)
+            except WorkerFailed as e:
+                if attempt == self.workers or time.monotonic() >= deadline:
+                    raise
+                log.warning("%s; trying the query on another worker", e)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _run_once(self, job: Job, deadline: float) -> Answer:
         while True:
             try:
                 worker = self._idle.get(timeout=max(deadline - time.monotonic(), 0.001))

@@ -349,9 +349,16 @@ def test_workers_killed_from_outside_are_replaced(endpoint: str) -> None:
     import signal
 
     pid = SERVER["pid"]
-    children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    workers = [c for c in children if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text()]
-    assert len(workers) == 2
+
+    def workers() -> list[int]:
+        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        return [c for c in children if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text()]
+
+    deadline = time.monotonic() + 60  # a worker killed by an earlier timeout test may still be restarting
+    while len(workers()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(workers()) == 2
+    workers = workers()
     for w in workers:
         os.kill(w, signal.SIGKILL)
     deadline = time.monotonic() + 60
