@@ -104,7 +104,10 @@ def export(build_dir: Path | None, fmt: str, out: Path | None) -> None:
               show_default=True, help="table for reading; csv, tsv, json: the W3C SPARQL results formats.")
 @click.option("--list", "list_", is_flag=True, help="List the named queries (or describe NAME) and exit.")
 @build_dir_option
-def query(name: str | None, params: tuple[str, ...], fmt: str, list_: bool, build_dir: Path | None) -> None:
+@click.option("--backend", type=click.Choice(["auto", "rdflib", "oxigraph", "oxigraph-disk"]), default="auto",
+              show_default=True, help="Query engine: auto picks by graph size (rdflib for the bundled corpus).")
+def query(name: str | None, params: tuple[str, ...], fmt: str, list_: bool, build_dir: Path | None,
+          backend: str) -> None:
     """Run a named SPARQL query, or any .rq file, on the built graph.
 
     Parameters are bound as RDF terms, never pasted into the query text; an
@@ -119,8 +122,9 @@ def query(name: str | None, params: tuple[str, ...], fmt: str, list_: bool, buil
       policykg query totals --param scope_kind=overall --format csv > totals.csv
       policykg query body-activity --param body=IPA --format json
       policykg query ./my-query.rq --format tsv
+      policykg query totals --backend oxigraph
     """
-    from policykg.graph.store import load_dataset
+    from policykg.graph.backends import open_store
     from policykg.queries.run import format_result, list_queries, load_query, run_query
 
     if list_:
@@ -145,7 +149,7 @@ def query(name: str | None, params: tuple[str, ...], fmt: str, list_: bool, buil
             raise click.BadParameter(f"{key.strip()!r} given twice", param_hint="--param")
         values[key.strip()] = value
     nq = load_query(name)
-    result = run_query(load_dataset(build_dir), nq, values)
+    result = run_query(open_store(build_dir, backend), nq, values)
     click.echo(format_result(result, fmt), nl=False)
 
 
