@@ -153,5 +153,70 @@ def query(name: str | None, params: tuple[str, ...], fmt: str, list_: bool, buil
     click.echo(format_result(result, fmt), nl=False)
 
 
+@main.command()
+@build_dir_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--allow-remote", is_flag=True, help="Allow a --host other than loopback (exposes the endpoint).")
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0.01),
+              help="Seconds a query may run; longer ones are stopped (503).")
+@click.option("--max-rows", default=10_000, show_default=True, type=click.IntRange(min=1),
+              help="Most result rows (or triples) a query may return; more is an error (422), never truncated.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
+              help="Query worker processes (each holds the graph in memory).")
+def serve(build_dir: Path | None, host: str, port: int, allow_remote: bool, timeout: float, max_rows: int,
+          workers: int) -> None:
+    """Serve the built graph as a read-only SPARQL 1.1 endpoint (http://HOST:PORT/sparql, page at /).
+
+    \b
+    Examples:
+      policykg serve
+      policykg serve --port 8080 --timeout 30 --max-rows 50000
+      curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * { ?s ?p ?o } LIMIT 3' http://127.0.0.1:8000/sparql
+    """
+    from policykg.graph.server import is_loopback, serve as run_serve
+
+    if not is_loopback(host) and allow_remote:
+        click.echo(f"warning: binding {host}: the endpoint is reachable from other machines", err=True)
+    run_serve(build_dir, host=host, port=port, workers=workers, timeout=timeout, max_rows=max_rows,
+              allow_remote=allow_remote, announce=lambda m: click.echo(m, err=True))
+
+
+@main.command()
+@build_dir_option
+@click.option("--endpoint", required=True, metavar="URL", help="The store's SPARQL query endpoint (checks and counts).")
+@click.option("--graph-store", metavar="URL", default=None,
+              help="The store's Graph Store Protocol endpoint (default: --endpoint).")
+@click.option("--replace", is_flag=True, help="Overwrite graphs the store already holds (else refuse).")
+@click.option("--auth", type=click.Choice(["auto", "basic", "digest"]), default="auto", show_default=True,
+              help="HTTP authentication (auto: as the server's challenge asks).")
+@click.option("--chunk", default=20_000, show_default=True, type=click.IntRange(min=1),
+              help="Triples per request (a graph with blank nodes goes in one).")
+@click.option("--timeout", default=300.0, show_default=True, type=click.FloatRange(min=1), help="Seconds per request.")
+def publish(build_dir: Path | None, endpoint: str, graph_store: str | None, replace: bool, auth: str, chunk: int,
+            timeout: float) -> None:
+    """Push the named graphs to an external triple store (SPARQL 1.1 Graph Store HTTP Protocol), then verify.
+
+    Credentials, if the store needs them, come from the environment:
+    POLICYKG_PUBLISH_USER and POLICYKG_PUBLISH_PASSWORD. Exit code 6: the store
+    refused, was unreachable or does not hold what was sent.
+
+    \b
+    Examples (Virtuoso; Fuseki: --endpoint …/ds/sparql --graph-store …/ds/data;
+    Oxigraph server: --endpoint …/query --graph-store …/store):
+      export POLICYKG_PUBLISH_USER=kg POLICYKG_PUBLISH_PASSWORD=…
+      policykg publish --endpoint http://127.0.0.1:8890/sparql \\
+          --graph-store http://127.0.0.1:8890/sparql-graph-crud-auth --replace
+    """
+    from policykg.graph.publish import credentials_from_env, publish as run_publish
+
+    report = run_publish(build_dir, graph_store=graph_store or endpoint, sparql=endpoint,
+                         credentials=credentials_from_env(), auth=auth, replace=replace, chunk=chunk,
+                         timeout=timeout, progress=lambda m: click.echo(m, err=True))
+    total = sum(g.triples for g in report.graphs)
+    click.echo(f"published {len(report.graphs)} graphs, {total} triples, to {report.graph_store}; "
+               f"verified through {report.sparql}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

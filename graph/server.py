@@ -1,0 +1,262 @@
+"""``policykg serve``: a read-only SPARQL 1.1 Protocol endpoint over the built graph.
+
+Routes:
+
+* ``/sparql`` — the SPARQL 1.1 Protocol: ``GET ?query=``, ``POST`` URL-encoded
+  (``query=``) or direct (``Content-Type: application/sparql-query``), with
+  ``default-graph-uri`` / ``named-graph-uri`` (graphs of the store; nothing is
+  fetched). Results by content negotiation (``Accept``) or ``?format=``: SPARQL
+  JSON, XML, CSV, TSV for SELECT/ASK; Turtle, N-Triples, JSON-LD, RDF/XML for
+  CONSTRUCT/DESCRIBE; 406 when none fits. Without a query: the SPARQL 1.1
+  Service Description (Turtle, or N-Triples/JSON-LD by Accept).
+* ``/`` — a small HTML page: a query box, the named queries as examples, results as a table.
+
+Status codes: 400 malformed query or request (the parser's message); 403 SPARQL
+Update or SERVICE (read-only, no network); 405 other methods; 406 no acceptable
+format; 413 query over 1 MB; 415 unknown POST body type; 422 more result rows
+than ``--max-rows`` (never a silently truncated result); 503 query longer than
+``--timeout`` (the worker running it is killed: see :mod:`.sparql_pool`).
+Every error body is a one-line ``text/plain`` message. CORS: any origin may
+read (no credentials), so browser clients such as YASGUI work.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import urllib.parse
+import logging
+from pathlib import Path
+
+import pyoxigraph as ox
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from policykg.errors import PolicyKGError, QueryError
+from policykg.graph.sparql_pool import (GRAPH_FORMATS, RESULT_FORMATS, Job, NotAcceptable, QueryPool,
+                                        QueryTimeout, TooManyRows)
+from policykg.graph.sparql_protocol import FORMAT_ALIASES, UPDATE_KEYWORDS, accepted, first_keyword, has_service
+
+log = logging.getLogger(__name__)
+
+__all__ = ["create_app", "is_loopback", "serve", "MAX_QUERY_BYTES"]
+
+MAX_QUERY_BYTES = 1_000_000
+_PROTOCOL_PARAMS = {"query", "default-graph-uri", "named-graph-uri", "format", "output"}
+SD = "http://www.w3.org/ns/sparql-service-description#"
+_FORMATS_NS = "http://www.w3.org/ns/formats/"
+_SD_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+               "Turtle", "N-Triples", "JSON-LD", "RDF_XML")
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` binds to the loopback interface only.
+
+    >>> is_loopback("127.0.0.1"), is_loopback("::1"), is_loopback("localhost"), is_loopback("0.0.0.0")
+    (True, True, True, False)
+    """
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _text(status: int, message: str) -> PlainTextResponse:
+    return PlainTextResponse(message.rstrip() + "\n", status_code=status)
+
+
+async def _operation(request: Request) -> tuple[dict[str, list[str]], str | None]:
+    """The protocol parameters and the query text of a GET or POST; _Refused on a bad request."""
+    params: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        params.setdefault(key, []).append(value)
+    query = None
+    if request.method == "POST":
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        body = await request.body()
+        if len(body) > MAX_QUERY_BYTES:
+            raise _Refused(413, f"the request body is over {MAX_QUERY_BYTES} bytes")
+        if ctype == "application/sparql-update":
+            raise _Refused(403, "SPARQL Update is refused: this endpoint is read-only")
+        if ctype == "application/x-www-form-urlencoded":
+            try:  # parsed here: starlette's form parser needs python-multipart
+                pairs = urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True,
+                                               strict_parsing=False, max_num_fields=100)
+            except (UnicodeDecodeError, ValueError) as e:
+                raise _Refused(400, f"unreadable URL-encoded body: {e}") from e
+            for key, value in pairs:
+                params.setdefault(key, []).append(value)
+        elif ctype == "application/sparql-query":
+            try:
+                query = body.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise _Refused(400, f"the query is not UTF-8: {e}") from e
+        else:
+            raise _Refused(415, "POST a query as application/sparql-query or application/x-www-form-urlencoded "
+                                f"(query=…), not {ctype or 'a body without Content-Type'}")
+    if "update" in params:
+        raise _Refused(403, "SPARQL Update is refused: this endpoint is read-only")
+    if "query" in params:
+        if query is not None or len(params["query"]) > 1:
+            raise _Refused(400, "give exactly one query")
+        query = params["query"][0]
+    unknown = sorted(set(params) - _PROTOCOL_PARAMS)
+    if query is None and unknown:
+        raise _Refused(400, f"unknown operation (parameters {', '.join(unknown)}); "
+                            "this endpoint answers SPARQL queries: query=…")
+    return params, query
+
+
+def _job(params: dict[str, list[str]], query: str, accept_header: str | None) -> Job:
+    if len(query.encode("utf-8")) > MAX_QUERY_BYTES:
+        raise _Refused(413, f"the query is over {MAX_QUERY_BYTES} bytes")
+    keyword = first_keyword(query)
+    if keyword in UPDATE_KEYWORDS:
+        raise _Refused(403, f"SPARQL Update ({keyword}) is refused: this endpoint is read-only")
+    if has_service(query):
+        raise _Refused(403, "SERVICE is refused: this endpoint does not query other endpoints")
+    wanted = (params.get("format") or params.get("output") or [None])[0]
+    if wanted:
+        media = FORMAT_ALIASES.get(wanted.lower(), wanted.lower())
+        if media not in RESULT_FORMATS and media not in GRAPH_FORMATS:
+            raise _Refused(406, f"unknown format {wanted!r}; use one of {', '.join(FORMAT_ALIASES)}")
+        accept = (media,)
+    else:
+        accept = accepted(accept_header)
+    if not accept:
+        raise _Refused(406, "no acceptable result format; this endpoint gives "
+                            + ", ".join((*RESULT_FORMATS, *GRAPH_FORMATS)))
+    return Job(query, accept, tuple(params.get("default-graph-uri", ())), tuple(params.get("named-graph-uri", ())))
+
+
+def service_description(endpoint: str, graphs: dict[str, int]) -> list[ox.Triple]:
+    """The SPARQL 1.1 Service Description of the endpoint, as triples."""
+    sd = lambda local: ox.NamedNode(SD + local)  # noqa: E731
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    void_triples = ox.NamedNode("http://rdfs.org/ns/void#triples")
+    integer = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+    service, dataset, default = ox.BlankNode(), ox.BlankNode(), ox.BlankNode()
+    out = [
+        ox.Triple(service, rdf_type, sd("Service")),
+        ox.Triple(service, sd("endpoint"), ox.NamedNode(endpoint)),
+        ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
+        ox.Triple(service, sd("feature"), sd("UnionDefaultGraph")),
+        ox.Triple(service, sd("defaultEntailmentRegime"), ox.NamedNode("http://www.w3.org/ns/entailment/Simple")),
+        ox.Triple(service, ox.NamedNode("http://purl.org/dc/terms/title"),
+                  ox.Literal("policykg: Japanese government cybersecurity policy knowledge graph (read-only)")),
+        ox.Triple(service, sd("defaultDataset"), dataset),
+        ox.Triple(dataset, rdf_type, sd("Dataset")),
+        ox.Triple(dataset, sd("defaultGraph"), default),
+        ox.Triple(default, rdf_type, sd("Graph")),  # the union of the named graphs
+    ]
+    out += [ox.Triple(service, sd("resultFormat"), ox.NamedNode(_FORMATS_NS + f)) for f in _SD_FORMATS]
+    for name, count in sorted(graphs.items()):
+        named, graph = ox.BlankNode(), ox.BlankNode()
+        out += [ox.Triple(dataset, sd("namedGraph"), named), ox.Triple(named, rdf_type, sd("NamedGraph")),
+                ox.Triple(named, sd("name"), ox.NamedNode(name)), ox.Triple(named, sd("graph"), graph),
+                ox.Triple(graph, rdf_type, sd("Graph")),
+                ox.Triple(graph, void_triples, ox.Literal(str(count), datatype=integer))]
+    return out
+
+
+def create_app(pool: QueryPool, page_html: str | None = None) -> Starlette:
+    """The ASGI app answering on ``/sparql`` and ``/`` with ``pool`` (started)."""
+
+    async def sparql(request: Request) -> Response:
+        try:
+            params, query = await _operation(request)
+            if query is None:
+                wanted = [m for m in accepted(request.headers.get("accept")) if m in GRAPH_FORMATS]
+                if not wanted:
+                    raise _Refused(406, "the service description is given as " + ", ".join(GRAPH_FORMATS))
+                endpoint = str(request.url.replace(query=""))
+                body = ox.serialize(service_description(endpoint, pool.graphs), format=GRAPH_FORMATS[wanted[0]],
+                                    prefixes={"sd": SD, "void": "http://rdfs.org/ns/void#",
+                                              "formats": _FORMATS_NS})
+                return Response(body, media_type=_content_type(wanted[0]))
+            job = _job(params, query, request.headers.get("accept"))
+            answer = await run_in_threadpool(pool.run, job)
+        except _Refused as e:
+            return _text(e.status, str(e))
+        except NotAcceptable as e:
+            return _text(406, str(e))
+        except TooManyRows as e:
+            return _text(422, str(e))
+        except QueryTimeout as e:
+            return _text(503, str(e))
+        except QueryError as e:
+            return _text(400, str(e))
+        return Response(answer.body, media_type=_content_type(answer.media_type),
+                        headers={"X-PolicyKG-Rows": str(answer.rows),
+                                 "X-PolicyKG-Seconds": f"{answer.seconds:.4f}"})
+
+    async def page(request: Request) -> Response:
+        return HTMLResponse(page_html if page_html is not None else _page())
+
+    middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],
+                             allow_headers=["Accept", "Content-Type"],
+                             expose_headers=["X-PolicyKG-Rows", "X-PolicyKG-Seconds"], max_age=600)]
+    routes = [Route("/sparql", sparql, methods=["GET", "POST"]), Route("/", page, methods=["GET"])]
+    return Starlette(routes=routes, middleware=middleware)
+
+
+def _content_type(media: str) -> str:
+    return f"{media}; charset=utf-8" if media.startswith("text/") or "json" in media or "xml" in media else media
+
+
+def _page() -> str:
+    from policykg.graph.server_page import render_page
+
+    return render_page()
+
+
+def _check_port(host: str, port: int) -> None:
+    """A clear error, before the graph is loaded, when ``host:port`` cannot be listened on."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(infos[0][4])
+    except OSError as e:
+        raise PolicyKGError(f"cannot listen on {host}:{port}: {e.strerror or e}") from e
+
+
+def serve(build_dir: Path | None, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 2,
+          timeout: float = 10.0, max_rows: int = 10_000, allow_remote: bool = False,
+          announce=lambda message: None) -> None:
+    """Run the endpoint until interrupted. A non-loopback ``host`` needs ``allow_remote``."""
+    import uvicorn
+
+    from policykg.graph.store import default_build_dir
+
+    if not is_loopback(host) and not allow_remote:
+        raise PolicyKGError(f"--host {host} would expose the endpoint beyond this machine; "
+                            "add --allow-remote if that is intended")
+    if timeout <= 0 or max_rows <= 0 or workers <= 0:
+        raise QueryError("--timeout, --max-rows and --workers must be positive")
+    _check_port(host, port)
+    pool = QueryPool(build_dir or default_build_dir(), workers=workers, timeout=timeout, max_rows=max_rows).start()
+    try:
+        app = create_app(pool, _page())
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+        server = uvicorn.Server(config)
+        shown = f"[{host}]" if ":" in host else host
+        announce(f"policykg SPARQL endpoint: http://{shown}:{port}/sparql  (query page: http://{shown}:{port}/)\n"
+                 f"{sum(pool.graphs.values())} triples in {len(pool.graphs)} named graphs; "
+                 f"{workers} workers, timeout {timeout:g} s, at most {max_rows} rows; Ctrl-C stops")
+        server.run()
+    finally:
+        pool.close()
