@@ -105,14 +105,15 @@ def decimal_literal(lexical: str) -> Literal:
 
 
 def canonical(result: Result) -> Result:
-    """``result`` with its xsd:decimal values written as :func:`decimal_literal` writes them."""
+    """``result`` with its xsd:decimal values written as :func:`decimal_literal` writes them, and
+    each row's bindings in projection order (rdflib keeps the engine's order)."""
     if result.type != "SELECT":
         return result
     fixed = Result("SELECT")
     fixed.vars = result.vars
-    fixed.bindings = [
+    fixed.bindings = [  # in projection order, as the JSON results list them
         {k: decimal_literal(str(v)) if isinstance(v, Literal) and v.datatype == XSD.decimal else v
-         for k, v in row.items()}
+         for k in result.vars if (v := row.get(k)) is not None}
         for row in result.bindings
     ]
     return fixed
@@ -146,6 +147,7 @@ class RdflibStore:
 
     def __init__(self, ds: Dataset) -> None:
         self.ds = ds  # the raw engine: ds.query(any SPARQL)
+        self.entity_index: dict = {}  # names → entities, filled by the query runner
 
     def select(self, query: object, bindings: Mapping[str, object] | None = None,
                project: tuple[str, ...] = ()) -> Result:
@@ -184,6 +186,7 @@ class OxigraphStore:
     def __init__(self, store: ox.Store, backend: Backend) -> None:
         self.store = store  # the raw engine: store.query(any SPARQL); GRAPH ?g sees the documents
         self.backend = backend
+        self.entity_index: dict = {}  # names → entities, filled by the query runner
 
     def __len__(self) -> int:
         return len(self.store)

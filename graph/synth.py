@@ -278,12 +278,13 @@ class _Synth:
             mi = iri(m.iri)
             area = areas[r.randrange(len(areas))]
             now, before = self.amount(m, year), self.amount(m, year - 1)
-            by_agency[m.agency] = by_agency.get(m.agency, 0) + now
-            by_area[area] = by_area.get(area, 0) + now
             yield q(mi, a_, p("Measure"), g)
             yield q(mi, p("agency"), iri(m.agency), g)
             yield q(mi, p("strategyArea"), iri(area), g)
-            inclusive = r.random() < 0.05
+            inclusive = r.random() < 0.05  # 「…の内数」: part of a larger sum, so not in the totals
+            if not inclusive:
+                by_agency[m.agency] = by_agency.get(m.agency, 0) + now
+                by_area[area] = by_area.get(area, 0) + now
             yield from figure(m.iri, "MeasureScope", year, now, name=m.label, area=area, inclusive=inclusive)
             yield from figure(m.iri, "MeasureScope", year - 1, before, status="Enacted", name=m.label,
                               area=area, inclusive=inclusive)

@@ -358,23 +358,12 @@ def resolve_entity(ds: Graph, kind: str, value: str, param: str = "") -> URIRef:
     No match raises QueryError listing close names; two or more raise listing them.
     """
     where = f"parameter {param}: " if param else ""
-    classes = _ENTITY_CLASSES[kind]
-    members = {s for cls in classes for s in ds.subjects(RDF.type, cls)}
+    members, index = _entity_index(ds, kind)
     stripped = value.strip().removeprefix("<").removesuffix(">")
     if re.match(r"https?://", stripped):
         if URIRef(stripped) in members:
             return URIRef(stripped)
         raise QueryError(f"{where}no {kind} with IRI <{stripped}>")
-    index: dict[str, set[URIRef]] = {}
-    for s in members:
-        for prop in (SKOS.prefLabel, SKOS.altLabel, RDFS.label, SKOS.notation):
-            for label in ds.objects(s, prop):
-                index.setdefault(lookup_key(str(label)), set()).add(s)
-    if kind in ("measure", "entity"):
-        for figure, name in ds.subject_objects(PK.nameAsStated):
-            scope = ds.value(figure, PK.scope)
-            if scope in members:
-                index.setdefault(lookup_key(str(name)), set()).add(scope)
     key = lookup_key(value)
     found = index.get(key, set())
     if len(found) == 1:
@@ -386,6 +375,28 @@ def resolve_entity(ds: Graph, kind: str, value: str, param: str = "") -> URIRef:
     close += [k for k in sorted(index) if key and key in k and k not in close][:5]
     hint = "; ".join(sorted({_label(ds, iri) for k in close for iri in index[k]}))
     raise QueryError(f"{where}no {kind} named {value!r}" + (f"; close matches: {hint}" if hint else ""))
+
+
+def _entity_index(ds: Graph | Store, kind: str) -> tuple[set[URIRef], dict[str, set[URIRef]]]:
+    """The ``kind`` entities and their names by lookup key; kept by a store (built graphs do not change)."""
+    cache = getattr(ds, "entity_index", None)
+    if cache is not None and kind in cache:
+        return cache[kind]
+    classes = _ENTITY_CLASSES[kind]
+    members = {s for cls in classes for s in ds.subjects(RDF.type, cls)}
+    index: dict[str, set[URIRef]] = {}
+    for s in members:
+        for prop in (SKOS.prefLabel, SKOS.altLabel, RDFS.label, SKOS.notation):
+            for label in ds.objects(s, prop):
+                index.setdefault(lookup_key(str(label)), set()).add(s)
+    if kind in ("measure", "entity"):
+        for figure, name in ds.subject_objects(PK.nameAsStated):
+            scope = ds.value(figure, PK.scope)
+            if scope in members:
+                index.setdefault(lookup_key(str(name)), set()).add(scope)
+    if cache is not None:
+        cache[kind] = (members, index)
+    return members, index
 
 
 def _label(ds: Graph, iri: URIRef) -> str:
