@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -195,10 +196,12 @@ class OxigraphStore:
                project: tuple[str, ...] = ()) -> Result:
         """Run ``query``; ``bindings`` become ``substitutions`` (a trailing VALUES join).
 
-        Oxigraph accepts a substitution only for a projected variable, so the
-        caller passes the query with the bound variables added to its projection
-        and names the columns to keep in ``project`` (all when empty).
+        Oxigraph accepts a substitution only for a projected variable, so bound
+        variables missing from ``project`` (the query's columns) are added to the
+        projection (:func:`with_projected`) and dropped from the result.
         """
+        if bindings and project:
+            query = with_projected(query, tuple(v for v in bindings if v not in project))
         subs = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
         try:
             answer = self.store.query(query, substitutions=subs or None)
@@ -238,6 +241,40 @@ class OxigraphStore:
 
     def value(self, s, p):
         return next(self.objects(s, p), None)
+
+
+_SELECT = re.compile(r"\bSELECT(\s+(?:DISTINCT|REDUCED)\b)?", re.IGNORECASE)
+_GROUP_BY = re.compile(r"\bGROUP\s+BY\b", re.IGNORECASE)
+
+
+def with_projected(text: str, variables: tuple[str, ...]) -> str:
+    r"""``text`` with ``variables`` added to the outer projection (and outer GROUP BY).
+
+    Oxigraph substitutes only projected variables. A substituted variable has
+    one value in every row, so projecting it (or grouping by it) changes no row;
+    the runner drops the extra columns again. Only variable names from the
+    query's own header are inserted — values stay RDF terms.
+
+    >>> with_projected("# SELECT in a comment\nSELECT DISTINCT ?a WHERE { ?a ?p ?doc }", ("doc",))
+    '# SELECT in a comment\nSELECT DISTINCT ?doc ?a WHERE { ?a ?p ?doc }'
+    >>> with_projected("SELECT ?a (SUM(?x) AS ?s) WHERE { ?a ?p ?x } GROUP BY ?a", ("p",))
+    'SELECT ?p ?a (SUM(?x) AS ?s) WHERE { ?a ?p ?x } GROUP BY ?p ?a'
+    """
+    if not variables:
+        return text
+    extra = " ".join(f"?{v}" for v in variables if re.fullmatch(r"\w+", v))
+    # blank out comments so a keyword inside one is never matched
+    masked = re.sub(r"(?m)^\s*#.*$", lambda m: " " * len(m[0]), text)
+    select = _SELECT.search(masked)
+    if select is None:  # ASK: substitutions need no projection
+        return text
+    if re.match(r"\s*\*", masked[select.end():]):
+        return text
+    groups = list(_GROUP_BY.finditer(masked))
+    if groups:
+        at = groups[-1].end()
+        text = f"{text[:at]} {extra}{text[at:]}"
+    return f"{text[:select.end()]} {extra}{text[select.end():]}"
 
 
 Store = RdflibStore | OxigraphStore

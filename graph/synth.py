@@ -97,8 +97,10 @@ class Plan:
 
     @classmethod
     def for_size(cls, triples: int) -> Plan:
-        """>>> Plan.for_size(10_000), Plan.for_size(1_000_000)
-        (Plan(measures_per_doc=5, series=1), Plan(measures_per_doc=60, series=9))
+        """Measures per document and document series for about ``triples`` quads.
+
+        >>> Plan.for_size(10_000), Plan.for_size(1_000_000)
+        (Plan(measures_per_doc=7, series=1), Plan(measures_per_doc=60, series=13))
         """
         per_doc = max(5, min(60, triples // (len(YEARS) * _PER_MEASURE)))
         series = max(1, -(-triples // (len(YEARS) * (_PER_DOC + per_doc * _PER_MEASURE))))

@@ -234,50 +234,15 @@ def run_query(ds: Graph | Store, query: NamedQuery | str | Path, params: Mapping
     """Run a named query (or a loaded one) on ``ds`` with ``params`` bound as RDF terms.
 
     ``ds`` is an rdflib graph or a store of :mod:`policykg.graph.backends`; on
-    Oxigraph the bindings are ``substitutions`` (see :func:`with_projected`).
+    Oxigraph the bindings are ``substitutions`` (see :meth:`OxigraphStore.select`).
     """
     nq = query if isinstance(query, NamedQuery) else load_query(query)
     bindings = bind_params(ds, nq, params or {})
     log.debug("running %s with %s", nq.name, bindings)
     if isinstance(ds, OxigraphStore):
-        extra = tuple(v for v in bindings if v not in nq.columns)
-        return ds.select(with_projected(nq.text, extra), bindings, project=nq.columns)
+        return ds.select(nq.text, bindings, project=nq.columns)
     store = ds if isinstance(ds, RdflibStore) else RdflibStore(ds)
     return store.select(nq.prepared, bindings)
-
-
-_SELECT = re.compile(r"\bSELECT(\s+(?:DISTINCT|REDUCED)\b)?", re.IGNORECASE)
-_GROUP_BY = re.compile(r"\bGROUP\s+BY\b", re.IGNORECASE)
-
-
-def with_projected(text: str, variables: tuple[str, ...]) -> str:
-    r"""``text`` with ``variables`` added to the outer projection (and outer GROUP BY).
-
-    Oxigraph substitutes only projected variables. A substituted variable has
-    one value in every row, so projecting it (or grouping by it) changes no row;
-    the runner drops the extra columns again. Only variable names from the
-    query's own header are inserted — values stay RDF terms.
-
-    >>> with_projected("# SELECT in a comment\nSELECT DISTINCT ?a WHERE { ?a ?p ?doc }", ("doc",))
-    '# SELECT in a comment\nSELECT DISTINCT ?doc ?a WHERE { ?a ?p ?doc }'
-    >>> with_projected("SELECT ?a (SUM(?x) AS ?s) WHERE { ?a ?p ?x } GROUP BY ?a", ("p",))
-    'SELECT ?p ?a (SUM(?x) AS ?s) WHERE { ?a ?p ?x } GROUP BY ?p ?a'
-    """
-    if not variables:
-        return text
-    extra = " ".join(f"?{v}" for v in variables if re.fullmatch(r"\w+", v))
-    # blank out comments so a keyword inside one is never matched
-    masked = re.sub(r"(?m)^\s*#.*$", lambda m: " " * len(m[0]), text)
-    select = _SELECT.search(masked)
-    if select is None:  # ASK: substitutions need no projection
-        return text
-    if re.match(r"\s*\*", masked[select.end():]):
-        return text
-    groups = list(_GROUP_BY.finditer(masked))
-    if groups:
-        at = groups[-1].end()
-        text = f"{text[:at]} {extra}{text[at:]}"
-    return f"{text[:select.end()]} {extra}{text[select.end():]}"
 
 
 def bind_params(ds: Graph, nq: NamedQuery, params: Mapping[str, str]) -> dict[str, object]:
