@@ -13,13 +13,14 @@ on each.
 * ``oxigraph`` — pyoxigraph's in-memory store, loaded from the sorted N-Quads
   (the build's own artefact; pyoxigraph parses ~1M quads in a few seconds).
 * ``oxigraph-disk`` — pyoxigraph's RocksDB store in ``<build>/oxigraph/``, opened
-  read-only (several processes may share it); written from the N-Quads by
-  ``policykg build`` or on first use, and rewritten when the N-Quads change.
-  Reopens instantly and needs little memory, but answers 6–9× slower than the
-  in-memory store.
+  read-only (several processes may share it); written from the N-Quads on first
+  use (not by ``policykg build``: the bulk load would double a bundled build), and
+  rewritten when the N-Quads change.
+  Reopens instantly, but answers 2–4× slower than the
+  in-memory store (benchmarks/results.md).
 * ``auto`` — ``rdflib`` up to :data:`RDFLIB_MAX_BYTES` of N-Quads (the bundled
   corpus: same engine the tests pin), ``oxigraph`` (in memory) up to
-  :data:`MEMORY_FRACTION` of the available memory (Oxigraph needs about 2–3×
+  :data:`MEMORY_FRACTION` of the available memory (Oxigraph peaked at about 4×
   the N-Quads size), else ``oxigraph-disk``.
 """
 
@@ -50,7 +51,7 @@ OXIGRAPH_DIR = "oxigraph"
 _STAMP = "policykg-source.json"
 #: ``auto`` uses rdflib up to this N-Quads size (bytes): the bundled corpus is ~3 MB.
 RDFLIB_MAX_BYTES = 8_000_000
-#: ``auto`` loads Oxigraph in memory while 3 × the N-Quads size fits in this share of free memory.
+#: ``auto`` loads Oxigraph in memory while 4 × the N-Quads size fits in this share of free memory.
 MEMORY_FRACTION = 0.5
 _DECIMAL = str(XSD.decimal)
 
@@ -299,7 +300,7 @@ def choose_backend(nquads_bytes: int, available_bytes: int | None) -> Backend:
     """
     if nquads_bytes <= RDFLIB_MAX_BYTES:
         return Backend.RDFLIB
-    if available_bytes is None or 3 * nquads_bytes <= MEMORY_FRACTION * available_bytes:
+    if available_bytes is None or 4 * nquads_bytes <= MEMORY_FRACTION * available_bytes:
         return Backend.OXIGRAPH
     return Backend.OXIGRAPH_DISK
 
