@@ -25,8 +25,9 @@ evaluation (not as a trailing ``VALUES`` join; pyoxigraph's ``substitutions``
 behave like the latter), so the queries follow one portable rule: a parameter
 variable appears in a *required* triple pattern — bound, it restricts the
 pattern; unbound, the pattern binds it. A parameter variable inside OPTIONAL or
-in only one UNION branch would not filter. The one exception is marked in its
-header (``measures-by-law``'s article filter relies on rdflib's semantics).
+in only one UNION branch would not filter, nor would one seen only by a FILTER
+(``measures-by-law`` matches its optional article with a zero-or-one path
+instead). tests/test_backends.py checks that both engines give the same rows.
 
 Only SELECT and ASK queries run: an update (INSERT, DELETE, LOAD, CLEAR, DROP …),
 a SERVICE clause or a FROM clause (which makes rdflib fetch from the network)
@@ -54,6 +55,7 @@ from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
 
 from policykg.errors import QueryError
+from policykg.graph.backends import OxigraphStore, RdflibStore, Store
 from policykg.namespace import ID, PK
 from policykg.normalize import fiscal_year_from_text, nfkc
 from policykg.registry import lookup_key
@@ -228,12 +230,19 @@ def _variables(prepared: Query) -> set[str]:
     return found
 
 
-def run_query(ds: Graph, query: NamedQuery | str | Path, params: Mapping[str, str] | None = None) -> Result:
-    """Run a named query (or a loaded one) on ``ds`` with ``params`` bound as RDF terms."""
+def run_query(ds: Graph | Store, query: NamedQuery | str | Path, params: Mapping[str, str] | None = None) -> Result:
+    """Run a named query (or a loaded one) on ``ds`` with ``params`` bound as RDF terms.
+
+    ``ds`` is an rdflib graph or a store of :mod:`policykg.graph.backends`; on
+    Oxigraph the bindings are ``substitutions`` (see :meth:`OxigraphStore.select`).
+    """
     nq = query if isinstance(query, NamedQuery) else load_query(query)
     bindings = bind_params(ds, nq, params or {})
     log.debug("running %s with %s", nq.name, bindings)
-    return ds.query(nq.prepared, initBindings=bindings)
+    if isinstance(ds, OxigraphStore):
+        return ds.select(nq.text, bindings, project=nq.columns)
+    store = ds if isinstance(ds, RdflibStore) else RdflibStore(ds)
+    return store.select(nq.prepared, bindings)
 
 
 def bind_params(ds: Graph, nq: NamedQuery, params: Mapping[str, str]) -> dict[str, object]:
@@ -314,23 +323,12 @@ def resolve_entity(ds: Graph, kind: str, value: str, param: str = "") -> URIRef:
     No match raises QueryError listing close names; two or more raise listing them.
     """
     where = f"parameter {param}: " if param else ""
-    classes = _ENTITY_CLASSES[kind]
-    members = {s for cls in classes for s in ds.subjects(RDF.type, cls)}
+    members, index = _entity_index(ds, kind)
     stripped = value.strip().removeprefix("<").removesuffix(">")
     if re.match(r"https?://", stripped):
         if URIRef(stripped) in members:
             return URIRef(stripped)
         raise QueryError(f"{where}no {kind} with IRI <{stripped}>")
-    index: dict[str, set[URIRef]] = {}
-    for s in members:
-        for prop in (SKOS.prefLabel, SKOS.altLabel, RDFS.label, SKOS.notation):
-            for label in ds.objects(s, prop):
-                index.setdefault(lookup_key(str(label)), set()).add(s)
-    if kind in ("measure", "entity"):
-        for figure, name in ds.subject_objects(PK.nameAsStated):
-            scope = ds.value(figure, PK.scope)
-            if scope in members:
-                index.setdefault(lookup_key(str(name)), set()).add(scope)
     key = lookup_key(value)
     found = index.get(key, set())
     if len(found) == 1:
@@ -342,6 +340,28 @@ def resolve_entity(ds: Graph, kind: str, value: str, param: str = "") -> URIRef:
     close += [k for k in sorted(index) if key and key in k and k not in close][:5]
     hint = "; ".join(sorted({_label(ds, iri) for k in close for iri in index[k]}))
     raise QueryError(f"{where}no {kind} named {value!r}" + (f"; close matches: {hint}" if hint else ""))
+
+
+def _entity_index(ds: Graph | Store, kind: str) -> tuple[set[URIRef], dict[str, set[URIRef]]]:
+    """The ``kind`` entities and their names by lookup key; kept by a store (built graphs do not change)."""
+    cache = getattr(ds, "entity_index", None)
+    if cache is not None and kind in cache:
+        return cache[kind]
+    classes = _ENTITY_CLASSES[kind]
+    members = {s for cls in classes for s in ds.subjects(RDF.type, cls)}
+    index: dict[str, set[URIRef]] = {}
+    for s in members:
+        for prop in (SKOS.prefLabel, SKOS.altLabel, RDFS.label, SKOS.notation):
+            for label in ds.objects(s, prop):
+                index.setdefault(lookup_key(str(label)), set()).add(s)
+    if kind in ("measure", "entity"):
+        for figure, name in ds.subject_objects(PK.nameAsStated):
+            scope = ds.value(figure, PK.scope)
+            if scope in members:
+                index.setdefault(lookup_key(str(name)), set()).add(scope)
+    if cache is not None:
+        cache[kind] = (members, index)
+    return members, index
 
 
 def _label(ds: Graph, iri: URIRef) -> str:

@@ -1,0 +1,383 @@
+"""Stores behind one interface: rdflib in memory, Oxigraph in memory, Oxigraph on disk.
+
+``open_store(build_dir, backend)`` opens the built graph (``policykg.nq`` in the
+build folder) and returns a :class:`Store`. Every backend answers the same
+calls — :meth:`Store.select` for a SPARQL query with parameters bound as RDF
+terms, and the few triple look-ups entity resolution needs — and returns
+rdflib terms and an rdflib ``Result``, so the named queries print the same rows
+on each.
+
+* ``rdflib`` — rdflib's in-memory ``Dataset`` (default graph = union of the named
+  graphs). The reference engine; fine for the bundled corpus (~15k quads), far
+  too slow for analytic queries past ~100k.
+* ``oxigraph`` — pyoxigraph's in-memory store, loaded from the sorted N-Quads
+  (the build's own artefact; pyoxigraph parses ~1M quads in a few seconds).
+* ``oxigraph-disk`` — pyoxigraph's RocksDB store in ``<build>/oxigraph/``, opened
+  read-only (several processes may share it); written from the N-Quads on first
+  use (not by ``policykg build``: the bulk load would double a bundled build), and
+  rewritten when the N-Quads change.
+  Reopens instantly, but answers 2–4× slower than the
+  in-memory store (benchmarks/results.md).
+* ``auto`` — ``rdflib`` up to :data:`RDFLIB_MAX_BYTES` of N-Quads (the bundled
+  corpus: same engine the tests pin), ``oxigraph`` (in memory) up to
+  :data:`MEMORY_FRACTION` of the available memory (Oxigraph peaked at about 4×
+  the N-Quads size), else ``oxigraph-disk``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, Literal, URIRef, Variable
+from rdflib.namespace import XSD
+from rdflib.query import Result
+
+from policykg.errors import QueryError
+from policykg.graph.store import GRAPH_FILE, StoreError, default_build_dir, load_dataset
+
+log = logging.getLogger(__name__)
+
+OXIGRAPH_DIR = "oxigraph"
+_STAMP = "policykg-source.json"
+#: ``auto`` uses rdflib up to this N-Quads size (bytes): the bundled corpus is ~3 MB.
+RDFLIB_MAX_BYTES = 8_000_000
+#: ``auto`` loads Oxigraph in memory while 4 × the N-Quads size fits in this share of free memory.
+MEMORY_FRACTION = 0.5
+_DECIMAL = str(XSD.decimal)
+
+
+class Backend(str, Enum):
+    AUTO = "auto"
+    RDFLIB = "rdflib"
+    OXIGRAPH = "oxigraph"
+    OXIGRAPH_DISK = "oxigraph-disk"
+
+
+# --- term conversion -------------------------------------------------------------------------
+
+def to_rdflib(term: object) -> URIRef | Literal | BNode | None:
+    """A pyoxigraph term as the rdflib term rdflib's N-Quads parser would make.
+
+    >>> to_rdflib(ox.Literal("2024", datatype=ox.NamedNode(str(XSD.integer))))
+    rdflib.term.Literal('2024', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#integer'))
+    >>> to_rdflib(ox.Literal("64", datatype=ox.NamedNode(str(XSD.decimal))))
+    rdflib.term.Literal('64.0', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#decimal'))
+    >>> to_rdflib(ox.Literal("総務省", language="ja")), to_rdflib(ox.Literal("x"))
+    (rdflib.term.Literal('総務省', lang='ja'), rdflib.term.Literal('x'))
+    """
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        dt = term.datatype.value
+        if dt == _DECIMAL:
+            return decimal_literal(term.value)
+        return Literal(term.value, datatype=None if dt == str(XSD.string) else URIRef(dt))
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    raise StoreError(f"cannot convert the Oxigraph term {term!r}")
+
+
+def decimal_literal(lexical: str) -> Literal:
+    """An xsd:decimal in one lexical form on every backend: always with a fraction digit.
+
+    Oxigraph keeps decimals canonical (``64``), rdflib keeps what was parsed
+    (``64.0``) or what Python computed (``23``, ``1E+1``).
+
+    >>> [str(decimal_literal(x)) for x in ("64", "64.0", "-38.6", "1E+1", "0.50")]
+    ['64.0', '64.0', '-38.6', '10.0', '0.50']
+    """
+    text = format(Decimal(lexical), "f")
+    if "." not in text:
+        text += ".0"
+    return Literal(text, datatype=XSD.decimal)
+
+
+def canonical(result: Result) -> Result:
+    """``result`` with its xsd:decimal values written as :func:`decimal_literal` writes them, and
+    each row's bindings in projection order (rdflib keeps the engine's order)."""
+    if result.type != "SELECT":
+        return result
+    fixed = Result("SELECT")
+    fixed.vars = result.vars
+    fixed.bindings = [  # in projection order, as the JSON results list them
+        {k: decimal_literal(str(v)) if isinstance(v, Literal) and v.datatype == XSD.decimal else v
+         for k in result.vars if (v := row.get(k)) is not None}
+        for row in result.bindings
+    ]
+    return fixed
+
+
+def to_oxigraph(term: object) -> ox.NamedNode | ox.Literal | ox.BlankNode:
+    """An rdflib term as a pyoxigraph term.
+
+    >>> to_oxigraph(Literal(2024))
+    <Literal value=2024 datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#integer>>
+    """
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    raise StoreError(f"cannot bind {term!r} as an RDF term")
+
+
+# --- stores ----------------------------------------------------------------------------------
+
+class RdflibStore:
+    """rdflib's in-memory Dataset behind the Store calls."""
+
+    backend = Backend.RDFLIB
+
+    def __init__(self, ds: Dataset) -> None:
+        self.ds = ds  # the raw engine: ds.query(any SPARQL)
+        self.entity_index: dict = {}  # names → entities, filled by the query runner
+
+    def select(self, query: object, bindings: Mapping[str, object] | None = None,
+               project: tuple[str, ...] = ()) -> Result:
+        """Run ``query`` (text or prepared) with ``bindings`` as rdflib initBindings."""
+        return canonical(self.ds.query(query, initBindings=dict(bindings or {})))
+
+    def __len__(self) -> int:
+        return len(self.ds)
+
+    def subjects(self, p, o) -> Iterator:
+        return self.ds.subjects(p, o, unique=True)
+
+    def objects(self, s, p) -> Iterator:
+        return self.ds.objects(s, p, unique=True)
+
+    def subject_objects(self, p) -> Iterator:
+        return self.ds.subject_objects(p, unique=True)
+
+    def value(self, s, p):
+        return self.ds.value(s, p)
+
+
+#: Fills the default graph with the RDF merge of the named graphs (each triple once).
+UNION_UPDATE = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+class OxigraphStore:
+    """A pyoxigraph Store (in memory or on disk) whose default graph is the merge of the named graphs.
+
+    Oxigraph's ``use_default_graph_as_union`` is a bag union — a triple stated in
+    five documents matches five times, which multiplies joins and sums — so the
+    store holds the merge, each triple once, in its default graph
+    (:data:`UNION_UPDATE`), as rdflib's ``Dataset(default_union=True)`` sees it.
+    """
+
+    def __init__(self, store: ox.Store, backend: Backend) -> None:
+        self.store = store  # the raw engine: store.query(any SPARQL); GRAPH ?g sees the documents
+        self.backend = backend
+        self.entity_index: dict = {}  # names → entities, filled by the query runner
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def select(self, query: str, bindings: Mapping[str, object] | None = None,
+               project: tuple[str, ...] = ()) -> Result:
+        """Run ``query``; ``bindings`` become ``substitutions`` (a trailing VALUES join).
+
+        Oxigraph accepts a substitution only for a projected variable, so bound
+        variables missing from ``project`` (the query's columns) are added to the
+        projection (:func:`with_projected`) and dropped from the result.
+        """
+        if bindings and project:
+            query = with_projected(query, tuple(v for v in bindings if v not in project))
+        subs = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
+        try:
+            answer = self.store.query(query, substitutions=subs or None)
+        except SyntaxError as e:
+            raise QueryError(f"Oxigraph cannot run the query: {e}") from e
+        if isinstance(answer, ox.QueryBoolean):
+            result = Result("ASK")
+            result.askAnswer = bool(answer)
+            return result
+        names = list(project) or [v.value for v in answer.variables]
+        result = Result("SELECT")
+        result.vars = [Variable(n) for n in names]
+        rows = []
+        for solution in answer:
+            row = {}
+            for n in names:
+                term = solution[n]
+                if term is not None:
+                    row[Variable(n)] = to_rdflib(term)
+            rows.append(row)
+        result.bindings = rows
+        return result
+
+    def _quads(self, s, p, o) -> Iterator[ox.Quad]:
+        return self.store.quads_for_pattern(
+            None if s is None else to_oxigraph(s), None if p is None else to_oxigraph(p),
+            None if o is None else to_oxigraph(o), ox.DefaultGraph())
+
+    def subjects(self, p, o) -> Iterator:
+        return (to_rdflib(q.subject) for q in self._quads(None, p, o))
+
+    def objects(self, s, p) -> Iterator:
+        return (to_rdflib(q.object) for q in self._quads(s, p, None))
+
+    def subject_objects(self, p) -> Iterator:
+        return ((to_rdflib(q.subject), to_rdflib(q.object)) for q in self._quads(None, p, None))
+
+    def value(self, s, p):
+        return next(self.objects(s, p), None)
+
+
+_SELECT = re.compile(r"\bSELECT(\s+(?:DISTINCT|REDUCED)\b)?", re.IGNORECASE)
+_GROUP_BY = re.compile(r"\bGROUP\s+BY\b", re.IGNORECASE)
+
+
+def with_projected(text: str, variables: tuple[str, ...]) -> str:
+    r"""``text`` with ``variables`` added to the outer projection (and outer GROUP BY).
+
+    Oxigraph substitutes only projected variables. A substituted variable has
+    one value in every row, so projecting it (or grouping by it) changes no row;
+    the runner drops the extra columns again. Only variable names from the
+    query's own header are inserted — values stay RDF terms.
+
+    >>> with_projected("# SELECT in a comment\nSELECT DISTINCT ?a WHERE { ?a ?p ?doc }", ("doc",))
+    '# SELECT in a comment\nSELECT DISTINCT ?doc ?a WHERE { ?a ?p ?doc }'
+    >>> with_projected("SELECT ?a (SUM(?x) AS ?s) WHERE { ?a ?p ?x } GROUP BY ?a", ("p",))
+    'SELECT ?p ?a (SUM(?x) AS ?s) WHERE { ?a ?p ?x } GROUP BY ?p ?a'
+    """
+    if not variables:
+        return text
+    extra = " ".join(f"?{v}" for v in variables if re.fullmatch(r"\w+", v))
+    # blank out comments so a keyword inside one is never matched
+    masked = re.sub(r"(?m)^\s*#.*$", lambda m: " " * len(m[0]), text)
+    select = _SELECT.search(masked)
+    if select is None:  # ASK: substitutions need no projection
+        return text
+    if re.match(r"\s*\*", masked[select.end():]):
+        return text
+    groups = list(_GROUP_BY.finditer(masked))
+    if groups:
+        at = groups[-1].end()
+        text = f"{text[:at]} {extra}{text[at:]}"
+    return f"{text[:select.end()]} {extra}{text[select.end():]}"
+
+
+Store = RdflibStore | OxigraphStore
+
+
+# --- opening ---------------------------------------------------------------------------------
+
+def graph_path(build_dir: Path | None) -> Path:
+    path = (build_dir or default_build_dir()) / GRAPH_FILE
+    if not path.is_file():
+        raise StoreError(f"no built graph at {path}: run `policykg build` first")
+    return path
+
+
+def choose_backend(nquads_bytes: int, available_bytes: int | None) -> Backend:
+    """What ``auto`` picks for an N-Quads file of ``nquads_bytes``.
+
+    >>> choose_backend(3_000_000, 8 << 30).value, choose_backend(200_000_000, 8 << 30).value
+    ('rdflib', 'oxigraph')
+    >>> choose_backend(2_000_000_000, 4 << 30).value
+    'oxigraph-disk'
+    """
+    if nquads_bytes <= RDFLIB_MAX_BYTES:
+        return Backend.RDFLIB
+    if available_bytes is None or 4 * nquads_bytes <= MEMORY_FRACTION * available_bytes:
+        return Backend.OXIGRAPH
+    return Backend.OXIGRAPH_DISK
+
+
+def _available_memory() -> int | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def open_store(build_dir: Path | None = None, backend: Backend | str = Backend.AUTO) -> Store:
+    """Open the built graph on ``backend`` (see the module docstring for ``auto``)."""
+    backend = Backend(backend)
+    path = graph_path(build_dir)
+    if backend is Backend.AUTO:
+        backend = choose_backend(path.stat().st_size, _available_memory())
+        log.info("auto: %s for %s (%d bytes)", backend.value, path, path.stat().st_size)
+    if backend is Backend.RDFLIB:
+        return RdflibStore(load_dataset(build_dir))
+    if backend is Backend.OXIGRAPH:
+        store = ox.Store()
+        store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+        store.update(UNION_UPDATE)
+        return OxigraphStore(store, Backend.OXIGRAPH)
+    return OxigraphStore(ox.Store.read_only(str(ensure_disk_store(path))), Backend.OXIGRAPH_DISK)
+
+
+def _stamp(nquads: Path) -> dict:
+    st = nquads.stat()
+    return {"file": nquads.name, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def ensure_disk_store(nquads: Path) -> Path:
+    """The on-disk Oxigraph store of ``nquads`` (``<build>/oxigraph``), written if missing or stale."""
+    target = nquads.parent / OXIGRAPH_DIR
+    stamp_file = target / _STAMP
+    try:
+        if json.loads(stamp_file.read_text(encoding="utf-8")) == _stamp(nquads):
+            return target
+    except (OSError, ValueError):
+        pass
+    write_disk_store(nquads, target)
+    return target
+
+
+def write_disk_store(nquads: Path, target: Path) -> None:
+    """Bulk-load ``nquads`` into a new RocksDB folder, then swap it in for ``target``.
+
+    Readers see the old folder or the new one; a failure leaves the old one.
+    """
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        store = ox.Store(str(tmp))
+        store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+        store.update(UNION_UPDATE)
+        store.optimize()
+        store.flush()
+        del store
+        (tmp / _STAMP).write_text(json.dumps(_stamp(nquads)), encoding="utf-8")
+        old = None
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+            os.replace(target, old / "store")
+        os.replace(tmp, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def disk_usage(path: Path) -> int:
+    """Bytes of all files under ``path`` (or of the file)."""
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
