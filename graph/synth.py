@@ -130,6 +130,9 @@ class _Synth:
         self.laws = [(str(ID[f"law/{e.key}"]), e.label_ja, e.key) for e in reg.entities(Kind.LAW)]
         self.areas = {ed: [str(ID[f"area/{e.key}"]) for e in reg.entities(Kind.AREA) if e.edition == ed]
                       for ed in ("2018", "2021")}
+        #: the name a document prints for an agency or strategy area (pk:agencyAsStated, pk:nameAsStated)
+        self.names = {str(ID[f"agency/{e.key}"]): e.label_ja for e in self.agencies}
+        self.names |= {str(ID[f"area/{e.key}"]): e.label_ja for e in reg.entities(Kind.AREA)}
         self.measures = self._measures()
 
     def _measures(self) -> list[Measure]:
@@ -344,6 +347,7 @@ class _Synth:
             yield q(sh, a_, p("AgencyShare"), g)
             yield from cite(sh)
             yield q(sh, p("agency"), iri(agency), g)
+            yield q(sh, p("agencyAsStated"), lit(self.names[agency]), g)
             yield q(sh, p("fiscalYear"), typed(year, "integer"), g)
             yield q(sh, p("budgetKind"), p("Initial"), g)
             yield q(sh, p("status"), p("Draft"), g)
@@ -354,6 +358,7 @@ class _Synth:
             yield q(sh, a_, p("AreaShare"), g)
             yield from cite(sh)
             yield q(sh, p("strategyArea"), iri(area), g)
+            yield q(sh, p("nameAsStated"), lit(self.names[area]), g)
             yield q(sh, p("fiscalYear"), typed(year, "integer"), g)
             yield q(sh, p("budgetKind"), p("Initial"), g)
             yield q(sh, p("status"), p("Draft"), g)
