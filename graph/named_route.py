@@ -4,10 +4,11 @@ This is ``policykg query NAME --param …`` as a URL, for clients that cannot
 write SPARQL — e.g. a spreadsheet's ``IMPORTDATA("…/queries/totals?scope_kind=overall&format=csv")``.
 Parameters are bound by :func:`policykg.queries.run.run_query` (converted to RDF
 terms of their declared type, entities resolved by any label, bound with
-rdflib's ``initBindings``): exactly the rows the CLI prints, never query text
-built from values. It runs in the endpoint's worker processes, so the
-endpoint's timeout and row limit apply; each worker loads the rdflib dataset
-on the first named query it gets (about 2 s for the bundled graph).
+pyoxigraph ``substitutions``): exactly the rows the CLI prints (the named
+queries give the same rows on every backend, tests/test_backends.py), never
+query text built from values. It runs in the endpoint's worker processes, so
+the endpoint's timeout and row limit apply; each worker opens the Oxigraph
+store of the named queries on the first one it gets.
 
 Formats: SPARQL JSON, CSV, TSV (the runner's W3C writers), by ``Accept`` or ``?format=``.
 """
@@ -25,7 +26,7 @@ NAMED_FORMATS = {
     "application/sparql-results+json": "json", "application/json": "json",
     "text/csv": "csv", "text/tab-separated-values": "tsv",
 }
-_datasets: dict[Path, object] = {}  # one rdflib dataset per worker process, loaded on first use
+_stores: dict[Path, object] = {}  # one Oxigraph store per worker process, opened on first use
 
 
 def query_index() -> dict[str, dict]:
@@ -46,7 +47,7 @@ def evaluate_named(build_dir: Path, name: str, params: tuple[tuple[str, str], ..
     TooManyRows past ``max_rows``; NotAcceptable unless JSON, CSV or TSV is accepted.
     """
     from policykg.graph.sparql_pool import NotAcceptable, TooManyRows
-    from policykg.graph.store import load_dataset
+    from policykg.graph.backends import Backend, open_store
     from policykg.queries.run import format_result, query_dir, run_query
 
     media = next((m for m in accept if m in NAMED_FORMATS), None)
@@ -54,9 +55,9 @@ def evaluate_named(build_dir: Path, name: str, params: tuple[tuple[str, str], ..
         raise NotAcceptable("a named query's result can be given as " + ", ".join(NAMED_FORMATS))
     if not (query_dir() / f"{name}.rq").is_file() or not name.replace("-", "").isalnum():
         raise QueryError(f"unknown query {name!r}; GET /queries lists them")
-    if build_dir not in _datasets:
-        _datasets[build_dir] = load_dataset(build_dir)
-    result = run_query(_datasets[build_dir], name, dict(params))
+    if build_dir not in _stores:
+        _stores[build_dir] = open_store(build_dir, Backend.OXIGRAPH)
+    result = run_query(_stores[build_dir], name, dict(params))
     rows = len(result) if result.type == "SELECT" else 1
     if rows > max_rows:
         raise TooManyRows(f"the result has more than {max_rows} rows (the endpoint's row limit); "

@@ -88,25 +88,17 @@ class Answer:
     seconds: float
 
 
-#: Fills the default graph with the merge of the named graphs (each triple once).
-MERGE_UPDATE = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
-
-
 def open_query_store(build_dir: Path | None = None) -> ox.Store:
-    """The built graph in a pyoxigraph in-memory store (the one place the endpoint opens it).
+    """The built graph in a pyoxigraph in-memory store: the ``oxigraph`` backend of
+    :func:`policykg.graph.backends.open_store`, whose default graph holds the RDF
+    merge of the named graphs (each triple once, as rdflib's union sees it; Oxigraph's
+    own ``use_default_graph_as_union`` is a bag union that multiplies rows and sums)."""
+    from policykg.graph.backends import Backend, open_store
 
-    The named graphs are the documents; the default graph holds their RDF merge,
-    each triple once, as rdflib's ``Dataset(default_union=True)`` sees it.
-    (Oxigraph's ``use_default_graph_as_union`` is a bag union: a triple stated in
-    five documents would match five times and multiply rows, counts and sums.)
-    """
     path = (build_dir or default_build_dir()) / GRAPH_FILE
     if not path.is_file():
         raise StoreError(f"no built graph at {path}: run `policykg build` first")
-    store = ox.Store()
-    store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
-    store.update(MERGE_UPDATE)  # our own load step on a private copy, never client input
-    return store
+    return open_store(build_dir, Backend.OXIGRAPH).store
 
 
 @dataclass(frozen=True)
