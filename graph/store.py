@@ -36,10 +36,15 @@ def default_build_dir() -> Path:
     return Path(os.environ.get("POLICYKG_HOME", "build"))
 
 
+#: Mode of the files policykg writes (mkstemp's temporary files are 0600: readable by their owner only).
+FILE_MODE = 0o644
+
+
 def atomic_write(path: Path, chunks: Iterable[str]) -> None:
     """Write text to ``path`` so that readers see the old file or the whole new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.chmod(tmp, FILE_MODE)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             for chunk in chunks:
@@ -58,6 +63,8 @@ def write_build(lines: list[str], report: dict, build_dir: Path) -> Path:
     build_dir.mkdir(parents=True, exist_ok=True)
     fd_g, tmp_g = tempfile.mkstemp(prefix=f".{GRAPH_FILE}.", dir=build_dir)
     fd_r, tmp_r = tempfile.mkstemp(prefix=f".{REPORT_FILE}.", dir=build_dir)
+    os.chmod(tmp_g, FILE_MODE)
+    os.chmod(tmp_r, FILE_MODE)
     try:
         with os.fdopen(fd_g, "w", encoding="utf-8", newline="\n") as f:
             for line in lines:

@@ -29,6 +29,8 @@ def test_cli_build_reports_counts_and_writes_files(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "BudgetFigure" in result.output
     assert (tmp_path / GRAPH_FILE).is_file() and (tmp_path / REPORT_FILE).is_file()
+    # written through temporary files (0600), but readable by others like any output file
+    assert {(tmp_path / f).stat().st_mode & 0o777 for f in (GRAPH_FILE, REPORT_FILE)} == {0o644}
 
 
 def _corpus_with(tmp_path: Path, name: str, content: bytes, layout: str = "nisc-budget-pdftext") -> Path:
