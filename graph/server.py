@@ -57,6 +57,15 @@ _SD_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV"
                "Turtle", "N-Triples", "JSON-LD", "RDF_XML")
 
 
+#: HTTP status of each error a query can end in (subclasses before their bases).
+_STATUS = ((NotAcceptable, 406), (TooManyRows, 422), (QueryTimeout, 503), (WorkerFailed, 500), (QueryError, 400))
+_POOL_ERRORS = tuple(cls for cls, _ in _STATUS)
+
+
+def _status(error: Exception) -> int:
+    return next(status for cls, status in _STATUS if isinstance(error, cls))
+
+
 class _Refused(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -194,16 +203,8 @@ def create_app(pool: QueryPool, page_html: str | None = None) -> Starlette:
             answer = await run_in_threadpool(pool.run, job)
         except _Refused as e:
             return _text(e.status, str(e))
-        except NotAcceptable as e:
-            return _text(406, str(e))
-        except TooManyRows as e:
-            return _text(422, str(e))
-        except QueryTimeout as e:
-            return _text(503, str(e))
-        except WorkerFailed as e:
-            return _text(500, str(e))
-        except QueryError as e:
-            return _text(400, str(e))
+        except _POOL_ERRORS as e:
+            return _text(_status(e), str(e))
         return Response(answer.body, media_type=_content_type(answer.media_type),
                         headers={"X-PolicyKG-Rows": str(answer.rows),
                                  "X-PolicyKG-Seconds": f"{answer.seconds:.4f}"})
@@ -227,16 +228,8 @@ def create_app(pool: QueryPool, page_html: str | None = None) -> Starlette:
             accept = accepted(request.headers.get("accept"))
         try:
             answer = await run_in_threadpool(pool.run, Job("", accept, named=name, params=tuple(params)))
-        except NotAcceptable as e:
-            return _text(406, str(e))
-        except TooManyRows as e:
-            return _text(422, str(e))
-        except QueryTimeout as e:
-            return _text(503, str(e))
-        except WorkerFailed as e:
-            return _text(500, str(e))
-        except QueryError as e:
-            return _text(400, str(e))
+        except _POOL_ERRORS as e:
+            return _text(_status(e), str(e))
         return Response(answer.body, media_type=_content_type(answer.media_type),
                         headers={"X-PolicyKG-Rows": str(answer.rows)})
 

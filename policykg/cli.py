@@ -38,6 +38,17 @@ def main(verbose: bool) -> None:
     logging.basicConfig(level=logging.WARNING if verbose else logging.ERROR, format="%(levelname)s %(message)s")
 
 
+def _emit(text: str, out: Path | None) -> None:
+    """Print ``text``, or write it to ``out`` atomically (readers see the old file or the whole new one)."""
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    from policykg.graph.store import atomic_write
+
+    atomic_write(out, [text])
+    click.echo(f"wrote {out}", err=True)
+
+
 build_dir_option = click.option(
     "--build-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -90,13 +101,7 @@ def export(build_dir: Path | None, fmt: str, out: Path | None) -> None:
     from policykg.graph.export import Format, export as run_export
 
     text = run_export(build_dir, fmt=Format(fmt))
-    if out is None:
-        click.echo(text, nl=False)
-    else:
-        from policykg.graph.store import atomic_write
-
-        atomic_write(out, [text])
-        click.echo(f"wrote {out}", err=True)
+    _emit(text, out)
 
 
 @main.command()
@@ -200,13 +205,7 @@ def report(build_dir: Path | None, fmt: str, out: Path | None) -> None:
     from policykg.graph.report_render import ReportFormat, render
 
     text = render(collect(build_dir), ReportFormat(fmt))
-    if out is None:
-        click.echo(text, nl=False)
-    else:
-        from policykg.graph.store import atomic_write
-
-        atomic_write(out, [text])
-        click.echo(f"wrote {out}", err=True)
+    _emit(text, out)
 
 
 @main.command()
