@@ -21,7 +21,6 @@ import pytest
 from click.testing import CliRunner
 
 from policykg.cli import main
-from policykg.pipeline import build
 from tools.virtuoso import VirtuosoError, find_binaries, virtuoso_server
 
 PK = "https://w3id.org/policykg/ontology#"
@@ -30,10 +29,8 @@ FY2024 = ID + "doc/nisc-budget-fy2024"
 
 
 @pytest.fixture(scope="module")
-def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("kg")
-    build(path)
-    return path
+def build_dir(bundled_build: Path) -> Path:
+    return bundled_build
 
 
 @pytest.fixture(scope="module")

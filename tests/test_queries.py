@@ -25,7 +25,6 @@ from rdflib import Dataset, URIRef
 from policykg.cli import main
 from policykg.errors import QueryError
 from policykg.graph.store import load_dataset
-from policykg.pipeline import build
 from policykg.queries.formats import display_width
 from policykg.queries.run import format_result, list_queries, load_query, resolve_entity, run_query
 
@@ -34,10 +33,8 @@ ID = "https://w3id.org/policykg/id/"
 
 
 @pytest.fixture(scope="session")
-def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("kg")
-    build(path)
-    return path
+def build_dir(bundled_build: Path) -> Path:
+    return bundled_build
 
 
 @pytest.fixture(scope="session")

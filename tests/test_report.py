@@ -12,16 +12,13 @@ from click.testing import CliRunner
 from policykg.cli import main
 from policykg.graph.report import Figure, QualityReport, collect, disagreements
 from policykg.graph.report_render import Block, ReportFormat, render, render_html, render_markdown
-from policykg.pipeline import build
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("kg")
-    build(out)
-    return out
+def built(bundled_build: Path) -> Path:
+    return bundled_build
 
 
 @pytest.fixture(scope="module")

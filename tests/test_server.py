@@ -26,7 +26,6 @@ from SPARQLWrapper import CSV, JSON, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
 from policykg.graph.store import load_dataset
-from policykg.pipeline import build
 from policykg.queries.run import format_result, query_dir, run_query
 from tools.virtuoso import free_port
 
@@ -41,10 +40,8 @@ SERVER: dict[str, int] = {}
 
 
 @pytest.fixture(scope="module")
-def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("kg")
-    build(path)
-    return path
+def build_dir(bundled_build: Path) -> Path:
+    return bundled_build
 
 
 @pytest.fixture(scope="module")

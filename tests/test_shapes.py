@@ -11,17 +11,14 @@ from rdflib import RDF, XSD, Graph, Literal, URIRef
 
 from policykg.graph.store import load_dataset
 from policykg.namespace import ID, PK
-from policykg.pipeline import build
 
 SHAPES = Graph().parse(str(resources.files("policykg.ontology") / "shapes.ttl"))
 
 
 @pytest.fixture(scope="module")
-def union(tmp_path_factory: pytest.TempPathFactory) -> Graph:
-    out: Path = tmp_path_factory.mktemp("kg")
-    build(out)
+def union(bundled_build: Path) -> Graph:
     g = Graph()
-    for s, p, o, _ in load_dataset(out).quads((None, None, None, None)):
+    for s, p, o, _ in load_dataset(bundled_build).quads((None, None, None, None)):
         g.add((s, p, o))
     return g
 

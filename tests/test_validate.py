@@ -21,7 +21,6 @@ from policykg.cli import main
 from policykg.graph.store import GRAPH_FILE
 from policykg.graph.validate import ReportFormat, format_report, shapes_graph, validate_graph
 from policykg.namespace import ID, PK
-from policykg.pipeline import build
 
 CASES_DIR = Path(__file__).parent / "shapes"
 CONTEXT = CASES_DIR / "_context.ttl"
@@ -82,10 +81,8 @@ def test_every_ontology_class_is_targeted() -> None:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("kg")
-    build(out)
-    return out
+def built(bundled_build: Path) -> Path:
+    return bundled_build
 
 
 def test_cli_validate_conforms(built: Path) -> None:

@@ -21,7 +21,6 @@ import pytest
 from rdflib import Dataset
 
 from policykg.graph.store import load_dataset
-from policykg.pipeline import build
 from policykg.viz import project
 from policykg.viz.browser import PageLog, chromium, executable, open_page
 from policykg.viz.render import render_html
@@ -46,10 +45,8 @@ assert len(CASES) == 5
 
 
 @pytest.fixture(scope="module")
-def ds(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
-    path = tmp_path_factory.mktemp("kg-viz-browser")
-    build(path)
-    return load_dataset(path)
+def ds(bundled_build: Path) -> Dataset:
+    return load_dataset(bundled_build)
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,6 @@ from rdflib import Dataset
 from policykg.cli import main
 from policykg.errors import QueryError
 from policykg.graph.store import load_dataset
-from policykg.pipeline import build
 from policykg.viz import Format, project, write
 import importlib
 from policykg.viz.render import render_html, to_network
@@ -28,10 +27,8 @@ from policykg.viz.static import render_svg
 
 
 @pytest.fixture(scope="session")
-def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("kg-viz")
-    build(path)
-    return path
+def build_dir(bundled_build: Path) -> Path:
+    return bundled_build
 
 
 @pytest.fixture(scope="session")
