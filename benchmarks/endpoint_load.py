@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from policykg.graph.store import load_dataset  # noqa: E402
 from policykg.queries.run import convert, list_queries, run_query  # noqa: E402
-from tools.virtuoso import free_port  # noqa: E402
+from policykg.graph.virtuoso import free_port  # noqa: E402
 
 ACCEPTS = ("application/sparql-results+json", "text/csv", "text/tab-separated-values",
            "application/sparql-results+xml")

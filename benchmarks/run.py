@@ -3,7 +3,7 @@
 For each size (default 10k, 100k, 1M, 5M quads, made by ``policykg synth`` with
 one seed) and each backend — rdflib in memory (only up to ``--rdflib-max``),
 Oxigraph in memory, Oxigraph on disk, Virtuoso 7 (a throwaway server on
-loopback, tools/virtuoso.py) — it measures, each backend in a fresh child
+loopback, graph/virtuoso.py) — it measures, each backend in a fresh child
 process:
 
 * load: seconds from the N-Quads file to a queryable store (Oxigraph disk: the
@@ -149,7 +149,7 @@ def child_local(args: argparse.Namespace) -> dict:
 
 def run_virtuoso(nquads: Path, bindings: dict[str, dict[str, str]], args: argparse.Namespace) -> dict:
     sys.path.insert(0, str(ROOT))
-    from tools.virtuoso import virtuoso_server
+    from policykg.graph.virtuoso import virtuoso_server
 
     from policykg.queries.run import list_queries
 
@@ -253,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.quick:
         args.sizes, args.repeats = "10k,100k", 3
-    from policykg.graph.synth import write_synth
+    from policykg.synth import write_synth
 
     sizes = [parse_size(s) for s in args.sizes.split(",")]
     backends = [b.strip() for b in args.backends.split(",")]

@@ -36,7 +36,7 @@ import requests
 from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 
 from policykg.errors import PolicyKGError
-from policykg.graph.sparql_pool import open_query_store
+from policykg.serve.pool import open_query_store
 
 log = logging.getLogger(__name__)
 

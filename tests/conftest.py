@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from policykg.pipeline import build
+from policykg.graph.pipeline import build
 
 
 @pytest.fixture(scope="session")

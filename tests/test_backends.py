@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from policykg.cli import main
 from policykg.graph.backends import OXIGRAPH_DIR, Backend, ensure_disk_store, open_store
-from policykg.pipeline import build
+from policykg.graph.pipeline import build
 from policykg.queries.run import format_result, list_queries, load_query, run_query
 
 
@@ -109,7 +109,7 @@ def test_cli_backend_option_prints_the_same(tmp_path: Path) -> None:
     assert "総務省" in outputs["oxigraph"] and "5050000000" in outputs["oxigraph"]
 
 
-@pytest.mark.parametrize("module", ["policykg.graph.backends", "policykg.graph.synth"])
+@pytest.mark.parametrize("module", ["policykg.graph.backends", "policykg.synth"])
 def test_doctests(module: str) -> None:
     import doctest
     import importlib

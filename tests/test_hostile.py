@@ -22,7 +22,7 @@ from rdflib.namespace import DCTERMS
 from policykg.cli import main
 from policykg.errors import LoaderError
 from policykg.graph.store import GRAPH_FILE, REPORT_FILE
-from policykg.pipeline import build
+from policykg.graph.pipeline import build
 from policykg.queries.run import load_query, run_query
 from policykg.sources import MAX_FILE_BYTES
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from policykg.cli import main
 from policykg.errors import LoaderError, ManifestError
 from policykg.graph.store import GRAPH_FILE, REPORT_FILE
-from policykg.pipeline import build
+from policykg.graph.pipeline import build
 from policykg.sources import corpus_dir
 
 

@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from policykg.cli import main
-from tools.virtuoso import VirtuosoError, find_binaries, virtuoso_server
+from policykg.graph.virtuoso import VirtuosoError, find_binaries, virtuoso_server
 
 PK = "https://w3id.org/policykg/ontology#"
 ID = "https://w3id.org/policykg/id/"
@@ -112,7 +112,7 @@ def test_anonymous_write_is_refused_by_the_store(virtuoso, build_dir: Path) -> N
     assert "403" in result.output and "sending graph <https://w3id.org/policykg/id/" in result.output
 
 
-@pytest.mark.parametrize("name", ["policykg.graph.publish", "tools.virtuoso"])
+@pytest.mark.parametrize("name", ["policykg.graph.publish", "policykg.graph.virtuoso"])
 def test_doctests(name: str) -> None:
     import doctest
     import importlib

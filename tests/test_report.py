@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from policykg.cli import main
-from policykg.graph.report import Figure, QualityReport, collect, disagreements
-from policykg.graph.report_render import Block, ReportFormat, render, render_html, render_markdown
+from policykg.report.checks import Figure, QualityReport, collect, disagreements
+from policykg.report.render import Block, ReportFormat, render, render_html, render_markdown
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -170,7 +170,7 @@ def test_report_out_file(built: Path, tmp_path: Path, report: QualityReport) -> 
     assert out.read_text(encoding="utf-8") == render(report, ReportFormat.HTML)
 
 
-@pytest.mark.parametrize("module", ["policykg.graph.report", "policykg.graph.report_render",
+@pytest.mark.parametrize("module", ["policykg.report.checks", "policykg.report.render",
                                     "policykg.graph.validate"])
 def test_doctests(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))

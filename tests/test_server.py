@@ -27,7 +27,7 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
 from policykg.graph.store import load_dataset
 from policykg.queries.run import format_result, query_dir, run_query
-from tools.virtuoso import free_port
+from policykg.graph.virtuoso import free_port
 
 PK = "https://w3id.org/policykg/ontology#"
 FIG_TOTAL = "https://w3id.org/policykg/id/figure/nisc-budget-fy2024/L10-1"
@@ -288,8 +288,8 @@ def test_non_loopback_host_needs_flag(tmp_path: Path) -> None:
     assert "--allow-remote" in proc.stderr
 
 
-@pytest.mark.parametrize("name", ["policykg.graph.sparql_pool", "policykg.graph.sparql_protocol",
-                                  "policykg.graph.server", "policykg.graph.server_page"])
+@pytest.mark.parametrize("name", ["policykg.serve.pool", "policykg.serve.protocol",
+                                  "policykg.serve.server", "policykg.serve.page"])
 def test_doctests(name: str) -> None:
     import doctest
     import importlib

@@ -13,7 +13,7 @@ from rdflib import Dataset, Graph
 
 from policykg.cli import main
 from policykg.graph.backends import Backend, open_store
-from policykg.graph.synth import write_synth
+from policykg.synth import write_synth
 from policykg.queries.run import list_queries, run_query
 
 

@@ -127,7 +127,7 @@ def test_build_refuses_a_graph_that_violates_a_core_shape(built: Path, tmp_path:
     """A builder bug that drops a status is caught before anything is replaced."""
     import shutil
 
-    import policykg.pipeline as pipeline
+    import policykg.graph.pipeline as pipeline
 
     out = tmp_path / "out"
     shutil.copytree(built, out)

@@ -46,7 +46,7 @@ def evaluate_named(build_dir: Path, name: str, params: tuple[tuple[str, str], ..
     QueryError for an unknown query or a bad parameter (the runner's message);
     TooManyRows past ``max_rows``; NotAcceptable unless JSON, CSV or TSV is accepted.
     """
-    from policykg.graph.sparql_pool import NotAcceptable, TooManyRows
+    from policykg.serve.pool import NotAcceptable, TooManyRows
     from policykg.graph.backends import Backend, open_store
     from policykg.queries.run import format_result, query_dir, run_query
 

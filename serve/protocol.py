@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from policykg.graph.sparql_pool import GRAPH_FORMATS, RESULT_FORMATS
+from policykg.serve.pool import GRAPH_FORMATS, RESULT_FORMATS
 
 __all__ = ["accepted", "first_keyword", "has_service", "FORMAT_ALIASES", "UPDATE_KEYWORDS"]
 

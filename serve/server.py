@@ -41,9 +41,9 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from policykg.errors import PolicyKGError, QueryError
-from policykg.graph.sparql_pool import (GRAPH_FORMATS, RESULT_FORMATS, Job, NotAcceptable, QueryPool,
+from policykg.serve.pool import (GRAPH_FORMATS, RESULT_FORMATS, Job, NotAcceptable, QueryPool,
                                         QueryTimeout, TooManyRows, WorkerFailed)
-from policykg.graph.sparql_protocol import FORMAT_ALIASES, UPDATE_KEYWORDS, accepted, first_keyword, has_service
+from policykg.serve.protocol import FORMAT_ALIASES, UPDATE_KEYWORDS, accepted, first_keyword, has_service
 
 log = logging.getLogger(__name__)
 
@@ -242,7 +242,7 @@ def create_app(pool: QueryPool, page_html: str | None = None) -> Starlette:
     middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],
                              allow_headers=["Accept", "Content-Type"],
                              expose_headers=["X-PolicyKG-Rows", "X-PolicyKG-Seconds"], max_age=600)]
-    from policykg.graph.named_route import query_index
+    from policykg.serve.named import query_index
 
     index = query_index()
     routes = [Route("/sparql", sparql, methods=["GET", "POST"]), Route("/", page, methods=["GET"]),
@@ -255,7 +255,7 @@ def _content_type(media: str) -> str:
 
 
 def _page() -> str:
-    from policykg.graph.server_page import render_page
+    from policykg.serve.page import render_page
 
     return render_page()
 

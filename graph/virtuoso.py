@@ -5,7 +5,7 @@ Debian's ``virtuoso-opensource-7-bin`` ships only the binaries (``virtuoso-t``,
 temporary folder, starts the server on two free loopback ports (SQL and HTTP),
 waits until its SPARQL endpoint answers, and stops it on exit::
 
-    from tools.virtuoso import virtuoso_server
+    from policykg.graph.virtuoso import virtuoso_server
 
     with virtuoso_server() as v:          # or virtuoso_server(Path("/tmp/x"))
         v.sparql_url                      # http://127.0.0.1:PORT/sparql (anonymous, read)
@@ -21,7 +21,7 @@ by a random one at start; anonymous SPARQL can read but not write (Virtuoso's
 digest-authenticated endpoint as a dedicated user granted SPARQL_UPDATE and
 nothing else. Runs as root (CI) or as any user.
 
-``python tools/virtuoso.py [DIR]`` starts one in the foreground and prints its
+``python graph/virtuoso.py [DIR]`` starts one in the foreground and prints its
 URLs and credentials, until Ctrl-C.
 """
 

@@ -14,7 +14,7 @@ import html
 from dataclasses import dataclass
 from enum import Enum
 
-from policykg.graph.report import Check, QualityReport, oku
+from policykg.report.checks import Check, QualityReport, oku
 
 __all__ = ["ReportFormat", "render", "sections"]
 

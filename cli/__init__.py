@@ -69,7 +69,7 @@ def build(build_dir: Path | None, manifest: Path | None) -> None:
       policykg build
       policykg build --build-dir /tmp/kg
     """
-    from policykg.pipeline import build as run_build
+    from policykg.graph.pipeline import build as run_build
 
     result = run_build(build_dir, manifest=manifest, progress=lambda m: click.echo(m, err=True))
     report = result.report
@@ -201,8 +201,8 @@ def report(build_dir: Path | None, fmt: str, out: Path | None) -> None:
       policykg report --out docs/report.md
       policykg report --format html --out docs/report.html
     """
-    from policykg.graph.report import collect
-    from policykg.graph.report_render import ReportFormat, render
+    from policykg.report.checks import collect
+    from policykg.report.render import ReportFormat, render
 
     text = render(collect(build_dir), ReportFormat(fmt))
     _emit(text, out)
@@ -274,7 +274,7 @@ def serve(build_dir: Path | None, host: str, port: int, allow_remote: bool, time
       curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * { ?s ?p ?o } LIMIT 3' http://127.0.0.1:8000/sparql
       curl 'http://127.0.0.1:8000/queries/totals?scope_kind=overall&format=csv'
     """
-    from policykg.graph.server import is_loopback, serve as run_serve
+    from policykg.serve.server import is_loopback, serve as run_serve
 
     if not is_loopback(host) and allow_remote:
         click.echo(f"warning: binding {host}: the endpoint is reachable from other machines", err=True)
@@ -334,7 +334,7 @@ def synth(triples: int, seed: int, out: Path) -> None:
       policykg synth --triples 1000000 --seed 1 --out /tmp/kg1m/policykg.nq
       policykg query budget-by-agency --build-dir /tmp/kg1m --backend oxigraph
     """
-    from policykg.graph.synth import write_synth
+    from policykg.synth import write_synth
 
     n = write_synth(out, triples=triples, seed=seed)
     click.echo(f"wrote {out} ({n} quads, seed {seed})")

@@ -13,12 +13,11 @@ import re
 import tomllib
 from dataclasses import dataclass
 from enum import Enum
+from importlib import resources
 from pathlib import Path
 
 from .errors import LoaderError, ManifestError
 from .records import BudgetKind, BudgetStatus
-
-CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
 
 #: Files larger than this are refused before reading (bounded memory).
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -56,11 +55,8 @@ class Document:
 
 
 def corpus_dir() -> Path:
-    """The bundled corpus folder (inside the installed package)."""
-    from importlib import resources
-
-    bundled = Path(str(resources.files("policykg.corpus")))
-    return bundled if (bundled / "manifest.toml").exists() else CORPUS_DIR
+    """The bundled corpus folder (``policykg.corpus``, inside the installed package)."""
+    return Path(str(resources.files("policykg.corpus")))
 
 
 def load_manifest(path: Path | None = None) -> list[Document]:

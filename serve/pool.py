@@ -204,7 +204,7 @@ def _worker_main(conn, build_dir: str, max_rows: int) -> None:  # pragma: no cov
         start = time.perf_counter()
         try:
             if job.named:
-                from policykg.graph.named_route import evaluate_named
+                from policykg.serve.named import evaluate_named
 
                 body, media, rows = evaluate_named(Path(build_dir), job.named, job.params, job.accept, max_rows)
             else:
