@@ -1,11 +1,10 @@
 """The ``policykg`` command: build, check, query, serve, publish and draw the policy knowledge graph.
 
-Exit codes: 0 success; 1 unexpected policykg error; 2 usage or query error;
-3 unreadable input (file, layout, manifest, unknown entity); 4 build failed
-(nothing written; includes a new graph that violates a core SHACL shape);
-5 no built graph; 6 the built graph does not conform to the core SHACL shapes
-(``policykg validate``); 7 the external store refused or lost what ``policykg
-publish`` sent.
+Each subcommand is a thin layer over a function of the pipeline (``policykg.graph``,
+``policykg.queries``, ``policykg.report``, ``policykg.viz``, ``policykg.serve``), which Python
+callers use directly. Imports of those stages are lazy, inside each command, so that
+``policykg --help`` and a single query start fast. Exit codes come from
+:class:`policykg.errors.ExitCode`; the help texts are generated from them.
 """
 
 from __future__ import annotations
@@ -16,7 +15,16 @@ from pathlib import Path
 
 import click
 
-from policykg.errors import PolicyKGError
+from policykg.errors import EXIT_MEANINGS, ExitCode, PolicyKGError
+
+
+def exit_codes_text(*codes: ExitCode) -> str:
+    """The "Exit codes" paragraph of a help text, from :data:`EXIT_MEANINGS` (all codes if none given).
+
+    >>> print(exit_codes_text(ExitCode.OK, ExitCode.NO_GRAPH))
+    Exit codes: 0 success (`validate`: the graph conforms; warnings may be listed); 5 no built graph.
+    """
+    return "Exit codes: " + "; ".join(f"{int(c)} {EXIT_MEANINGS[c]}" for c in (codes or tuple(ExitCode))) + "."
 
 
 class _Group(click.Group):
@@ -30,7 +38,7 @@ class _Group(click.Group):
             sys.exit(e.exit_code)
 
 
-@click.group(cls=_Group, epilog=__doc__.split("\n\n", 1)[1])
+@click.group(cls=_Group, epilog=exit_codes_text())
 @click.option("-v", "--verbose", is_flag=True, help="Log warnings as they happen.")
 @click.version_option(package_name="policykg")
 def main(verbose: bool) -> None:
@@ -113,7 +121,7 @@ def export(build_dir: Path | None, fmt: str, out: Path | None) -> None:
 @click.option("--list", "list_", is_flag=True, help="List the named queries (or describe NAME) and exit.")
 @build_dir_option
 @click.option("--backend", type=click.Choice(["auto", "rdflib", "oxigraph", "oxigraph-disk"]), default="auto",
-              show_default=True, help="Query engine: auto picks by graph size (rdflib for the bundled corpus).")
+              show_default=True, help="Query engine: auto is Oxigraph in memory, or on disk when memory is short.")
 def query(name: str | None, params: tuple[str, ...], fmt: str, list_: bool, build_dir: Path | None,
           backend: str) -> None:
     """Run a named SPARQL query, or any .rq file, on the built graph.
@@ -161,7 +169,7 @@ def query(name: str | None, params: tuple[str, ...], fmt: str, list_: bool, buil
     click.echo(format_result(result, fmt), nl=False)
 
 
-@main.command()
+@main.command(epilog=exit_codes_text(ExitCode.OK, ExitCode.NO_GRAPH, ExitCode.NOT_CONFORMING))
 @build_dir_option
 @click.option("--format", "fmt", type=click.Choice(["text", "turtle", "json"]), default="text", show_default=True,
               help="text: summary by shape and path; turtle: the SHACL validation report graph; json.")
@@ -170,8 +178,8 @@ def query(name: str | None, params: tuple[str, ...], fmt: str, list_: bool, buil
 def validate(build_dir: Path | None, fmt: str, limit: int) -> None:
     """Check the built graph against the SHACL shapes (ontology/shapes.ttl).
 
-    Exit 0 when it conforms (no violation of a core shape; warnings and infos
-    are listed but not fatal), 6 when it does not, 5 when there is no graph.
+    It conforms when no core shape is violated; warnings and infos are listed but
+    not fatal.
 
     \b
     Example:
@@ -282,7 +290,7 @@ def serve(build_dir: Path | None, host: str, port: int, allow_remote: bool, time
               allow_remote=allow_remote, announce=lambda m: click.echo(m, err=True))
 
 
-@main.command()
+@main.command(epilog=exit_codes_text(ExitCode.OK, ExitCode.NO_GRAPH, ExitCode.PUBLISH_FAILED))
 @build_dir_option
 @click.option("--endpoint", required=True, metavar="URL", help="The store's SPARQL query endpoint (checks and counts).")
 @click.option("--graph-store", metavar="URL", default=None,
@@ -298,8 +306,7 @@ def publish(build_dir: Path | None, endpoint: str, graph_store: str | None, repl
     """Push the named graphs to an external triple store (SPARQL 1.1 Graph Store HTTP Protocol), then verify.
 
     Credentials, if the store needs them, come from the environment:
-    POLICYKG_PUBLISH_USER and POLICYKG_PUBLISH_PASSWORD. Exit code 6: the store
-    refused, was unreachable or does not hold what was sent.
+    POLICYKG_PUBLISH_USER and POLICYKG_PUBLISH_PASSWORD.
 
     \b
     Examples (Virtuoso; Fuseki: --endpoint …/ds/sparql --graph-store …/ds/data;

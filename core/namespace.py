@@ -10,13 +10,29 @@ from rdflib.namespace import DefinedNamespace
 ONTOLOGY_IRI = "https://w3id.org/policykg/ontology"
 #: Base of instance IRIs (agencies, measures, figures, documents …).
 ID = Namespace("https://w3id.org/policykg/id/")
+#: The SHACL shapes (``ontology/shapes.ttl``).
+SHAPES = Namespace("https://w3id.org/policykg/shapes#")
+
+#: The one prefix map: queries, exports, Turtle results and messages all use these prefixes.
+PREFIXES: dict[str, str] = {
+    "pk": ONTOLOGY_IRI + "#",
+    "id": str(ID),
+    "pks": str(SHAPES),
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "org": "http://www.w3.org/ns/org#",
+}
 
 
 class PK(DefinedNamespace):
     """policykg ontology: classes, properties and code-list concepts."""
 
     _fail = True
-    _NS = Namespace("https://w3id.org/policykg/ontology#")
+    _NS = Namespace(PREFIXES["pk"])
 
     Agency: URIRef
     AgencyScope: URIRef

@@ -9,7 +9,7 @@ entities happens in the graph builder through the registry.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from enum import Enum
 
 
@@ -204,8 +204,6 @@ def record_to_json(record: Record, line_offset: int = 0) -> dict:
     Golden tests compare excerpts with this form; ``line_offset`` maps excerpt
     lines back to corpus lines.
     """
-    from dataclasses import asdict
-
     data = asdict(record)
     span = record.source
     data["source"] = {"doc": span.doc, "line": span.line + line_offset, "end_line": span.end_line + line_offset}

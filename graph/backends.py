@@ -378,3 +378,11 @@ def disk_usage(path: Path) -> int:
     if path.is_file():
         return path.stat().st_size
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def open_query_store(build_dir: Path | None = None) -> ox.Store:
+    """The built graph in a pyoxigraph in-memory store: the ``oxigraph`` backend of
+    :func:`policykg.graph.backends.open_store`, whose default graph holds the RDF
+    merge of the named graphs (each triple once, as rdflib's union sees it; Oxigraph's
+    own ``use_default_graph_as_union`` is a bag union that multiplies rows and sums)."""
+    return open_store(build_dir, Backend.OXIGRAPH).store

@@ -8,6 +8,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from policykg.graph.build import ontology_graph
+from policykg.namespace import PREFIXES
 from policykg.graph.store import GRAPH_FILE, default_build_dir, load_dataset
 
 
@@ -29,11 +30,11 @@ def export(build_dir: Path | None = None, *, fmt: Format) -> str:
         merged = Graph()
         for prefix, ns in ontology_graph().namespaces():
             merged.bind(prefix, ns)
-        merged.bind("pk", "https://w3id.org/policykg/ontology#")
-        merged.bind("id", "https://w3id.org/policykg/id/")
+        merged.bind("pk", PREFIXES["pk"])
+        merged.bind("id", PREFIXES["id"])
         for s, p, o, _ in ds.quads((None, None, None, None)):
             merged.add((s, p, o))
         return merged.serialize(format="turtle")
-    ds.bind("pk", "https://w3id.org/policykg/ontology#")
-    ds.bind("id", "https://w3id.org/policykg/id/")
+    ds.bind("pk", PREFIXES["pk"])
+    ds.bind("id", PREFIXES["id"])
     return ds.serialize(format="json-ld" if fmt is Format.JSONLD else "trig")

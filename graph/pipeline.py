@@ -12,7 +12,8 @@ from policykg.graph.build import BuildReport, build_dataset, iter_quads_sorted
 from policykg.graph.store import default_build_dir, write_build
 from policykg.loaders import parse_document
 from policykg.registry import Registry
-from policykg.errors import LoaderError
+from policykg.errors import BuildError, LoaderError
+from policykg.graph.validate import validate_dataset
 from policykg.records import Warning_
 from policykg.sources import garbled, load_manifest, read_text
 
@@ -91,9 +92,6 @@ def skip_garbled(records: list) -> list:
 
 def check_shapes(ds) -> None:
     """Raise BuildError (nothing written) when the new graph violates a core shape."""
-    from policykg.errors import BuildError
-    from policykg.graph.validate import validate_dataset
-
     violations = validate_dataset(ds).violations
     if violations:
         shown = "; ".join(str(v) for v in violations[:5])

@@ -35,8 +35,8 @@ import pyoxigraph as ox
 import requests
 from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 
-from policykg.errors import PolicyKGError
-from policykg.serve.pool import open_query_store
+from policykg.errors import ExitCode, PolicyKGError
+from policykg.graph.backends import open_query_store
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ PASSWORD_ENV = "POLICYKG_PUBLISH_PASSWORD"
 class PublishError(PolicyKGError):
     """The external store refused, could not be reached, or does not hold what was sent."""
 
-    exit_code = 7
+    exit_code = ExitCode.PUBLISH_FAILED
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from rdflib import Dataset
 
-from policykg.errors import PolicyKGError
+from policykg.errors import ExitCode, PolicyKGError
 
 GRAPH_FILE = "policykg.nq"
 REPORT_FILE = "build-report.json"
@@ -29,7 +29,7 @@ REPORT_FILE = "build-report.json"
 class StoreError(PolicyKGError):
     """No built graph where one was expected."""
 
-    exit_code = 5
+    exit_code = ExitCode.NO_GRAPH
 
 
 def default_build_dir() -> Path:

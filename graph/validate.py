@@ -30,8 +30,9 @@ from pyshacl import validate as shacl_validate
 from rdflib import RDF, Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, SH
 
-from policykg.errors import PolicyKGError
-from policykg.namespace import PK
+from policykg.errors import ExitCode, PolicyKGError
+from policykg.graph.store import load_dataset
+from policykg.namespace import PK, PREFIXES, SHAPES
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +41,13 @@ __all__ = [
     "union_graph", "validate_build", "validate_dataset", "validate_graph",
 ]
 
-SHAPES_NS = "https://w3id.org/policykg/shapes#"
+SHAPES_NS = str(SHAPES)
 
 
 class NotConformingError(PolicyKGError):
     """The built graph violates a core shape (``policykg validate`` exit code)."""
 
-    exit_code = 6
+    exit_code = ExitCode.NOT_CONFORMING
 
 
 class ReportFormat(str, Enum):
@@ -130,8 +131,6 @@ def validate_dataset(ds: Dataset, shapes: Graph | None = None) -> ValidationRepo
 
 def validate_build(build_dir: Path | None = None) -> ValidationReport:
     """Validate the built graph in ``build_dir`` (StoreError when there is none)."""
-    from policykg.graph.store import load_dataset
-
     return validate_dataset(load_dataset(build_dir))
 
 
@@ -166,11 +165,8 @@ def _owner_shape(shapes: Graph, shape: URIRef | None) -> URIRef | None:
     return shape
 
 
-_PREFIXES = {
-    SHAPES_NS: "pks:", str(PK._NS): "pk:", "http://www.w3.org/2004/02/skos/core#": "skos:",
-    "http://www.w3.org/ns/prov#": "prov:", "http://purl.org/dc/terms/": "dcterms:",
-    "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf:",
-}
+#: Prefixes used to shorten IRIs in messages (instance IRIs stay whole, so they can be looked up).
+_PREFIXES = {PREFIXES[p]: f"{p}:" for p in ("pks", "pk", "skos", "prov", "dcterms", "rdf")}
 
 
 def _short(iri: object) -> str:

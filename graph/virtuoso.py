@@ -27,6 +27,7 @@ URLs and credentials, until Ctrl-C.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -185,8 +186,6 @@ class Virtuoso:
 
     def sparql_select(self, query: str, *, timeout: float = 120) -> list[dict[str, str]]:
         """Rows of a SELECT on the anonymous endpoint, each ``{var: value}`` (values as strings)."""
-        import json
-
         data = urllib.parse.urlencode({"query": query}).encode()
         req = urllib.request.Request(self.sparql_url, data=data, headers={
             "Accept": "application/sparql-results+json",

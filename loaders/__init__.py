@@ -9,15 +9,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from policykg.errors import LoaderError
+from policykg.normalize import squash
 from policykg.records import MeasureMention, Record
 from policykg.registry import Kind, Registry
 from policykg.sources import Document, Layout
 
+from . import meti_wg, nisc_pages, nisc_tables, nisc_totals
+
 
 def parse_document(doc: Document, text: str, registry: Registry) -> list[Record]:
     """All records of one document, in document order per loader."""
-    from . import meti_wg, nisc_pages, nisc_tables, nisc_totals
-
     if doc.layout in (Layout.NISC_PDFTEXT, Layout.NISC_MARKDOWN):
         _require_signature(doc, text, "政府のサイバーセキュリティに関する予算")
         table = nisc_tables.parse_summary_table(
@@ -42,8 +43,6 @@ def parse_document(doc: Document, text: str, registry: Registry) -> list[Record]
 
 
 def _require_signature(doc: Document, text: str, phrase: str) -> None:
-    from policykg.normalize import squash
-
     if squash(phrase) not in squash(text[:200_000]):
         raise LoaderError(doc.id, 1, text[:60], f"does not look like layout {doc.layout.value} (no {phrase!r})")
 

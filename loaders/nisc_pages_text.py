@@ -20,7 +20,7 @@ titles wrap over lines in PDF text).
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from policykg.normalize import nfkc
@@ -128,8 +128,6 @@ class DocText:
 
     def sq_of(self, norm_offset: int) -> int:
         """The first squashed offset at or after a norm offset."""
-        from bisect import bisect_left
-
         return bisect_left(self.sq_to_norm, norm_offset)
 
     def sq_range(self, first: int, last: int) -> tuple[int, int]:

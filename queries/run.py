@@ -46,8 +46,8 @@ from importlib import resources
 from pathlib import Path
 
 from pyparsing import ParseException
-from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef, Variable
-from rdflib.namespace import DCTERMS, PROV, SKOS
+from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef, Variable
+from rdflib.namespace import DCTERMS, SKOS
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.algebra import traverse
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
@@ -56,7 +56,7 @@ from rdflib.query import Result
 
 from policykg.errors import QueryError
 from policykg.graph.backends import OxigraphStore, RdflibStore, Store
-from policykg.namespace import ID, PK
+from policykg.namespace import PK, PREFIXES
 from policykg.normalize import fiscal_year_from_text, nfkc
 from policykg.registry import lookup_key
 
@@ -70,10 +70,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Prefixes every query may use without declaring them (the .rq files declare theirs anyway).
-INIT_NS = {
-    "pk": PK._NS, "id": ID, "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "skos": SKOS, "prov": PROV,
-    "dcterms": DCTERMS, "org": URIRef("http://www.w3.org/ns/org#"),
-}
+INIT_NS = {prefix: Namespace(iri) for prefix, iri in PREFIXES.items()}
 
 _ENTITY_CLASSES: dict[str, tuple[URIRef, ...]] = {
     "measure": (PK.Measure,),

@@ -18,6 +18,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from policykg.errors import QueryError
+from policykg.graph.backends import Backend, open_store
+from policykg.queries.run import format_result, list_queries, query_dir, run_query
+from policykg.serve.protocol import NotAcceptable, TooManyRows
 
 __all__ = ["NAMED_FORMATS", "evaluate_named", "query_index"]
 
@@ -31,8 +34,6 @@ _stores: dict[Path, object] = {}  # one Oxigraph store per worker process, opene
 
 def query_index() -> dict[str, dict]:
     """The bundled named queries: name -> description, parameters and example (for ``GET /queries``)."""
-    from policykg.queries.run import list_queries
-
     return {q.name: {"description": q.description, "example": q.example, "columns": list(q.columns),
                      "params": [{"name": p.name, "type": p.type, "required": p.required,
                                  "description": p.description} for p in q.params]}
@@ -46,10 +47,6 @@ def evaluate_named(build_dir: Path, name: str, params: tuple[tuple[str, str], ..
     QueryError for an unknown query or a bad parameter (the runner's message);
     TooManyRows past ``max_rows``; NotAcceptable unless JSON, CSV or TSV is accepted.
     """
-    from policykg.serve.pool import NotAcceptable, TooManyRows
-    from policykg.graph.backends import Backend, open_store
-    from policykg.queries.run import format_result, query_dir, run_query
-
     media = next((m for m in accept if m in NAMED_FORMATS), None)
     if media is None:
         raise NotAcceptable("a named query's result can be given as " + ", ".join(NAMED_FORMATS))

@@ -13,6 +13,8 @@ from __future__ import annotations
 import html
 import json
 
+from policykg.queries.run import list_queries
+
 __all__ = ["render_page"]
 
 _PAGE = """<!doctype html>
@@ -114,7 +116,6 @@ def embed_json(value: object) -> str:
 
 def render_page() -> str:
     """The page with the bundled named queries."""
-    from policykg.queries.run import list_queries
 
     queries = [{"name": q.name, "description": q.description, "text": q.text} for q in list_queries()]
     return _PAGE.replace("__QUERIES__", embed_json(queries)).replace("__DEFAULT__", html.escape(_DEFAULT))

@@ -31,54 +31,17 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from policykg.errors import PolicyKGError, QueryError
-from policykg.graph.store import GRAPH_FILE, StoreError, default_build_dir
+from policykg.graph.backends import open_query_store
+from policykg.graph.store import GRAPH_FILE, StoreError
+from policykg.namespace import PREFIXES
+from policykg.serve.named import evaluate_named
+from policykg.serve.protocol import (GRAPH_FORMATS, RESULT_FORMATS, NotAcceptable, QueryTimeout, TooManyRows,
+                                     WorkerFailed)
 
 log = logging.getLogger(__name__)
 
 __all__ = ["Answer", "NotAcceptable", "QueryPool", "QueryTimeout", "TooManyRows", "WorkerFailed",
-           "open_query_store", "RESULT_FORMATS", "GRAPH_FORMATS"]
-
-#: SELECT/ASK result media types, preferred first.
-RESULT_FORMATS = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-    "application/json": ox.QueryResultsFormat.JSON,
-    "application/xml": ox.QueryResultsFormat.XML,
-}
-#: CONSTRUCT/DESCRIBE media types, preferred first.
-GRAPH_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "text/plain": ox.RdfFormat.N_TRIPLES,
-}
-#: Prefixes written in Turtle results.
-PREFIXES = {
-    "pk": "https://w3id.org/policykg/ontology#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#", "skos": "http://www.w3.org/2004/02/skos/core#",
-    "prov": "http://www.w3.org/ns/prov#", "dcterms": "http://purl.org/dc/terms/",
-}
-
-
-class QueryTimeout(PolicyKGError):
-    """The query ran longer than the endpoint's timeout and was stopped."""
-
-
-class TooManyRows(PolicyKGError):
-    """The result has more rows (or triples) than the endpoint's row limit."""
-
-
-class WorkerFailed(PolicyKGError):
-    """The worker process died while running the query (it is replaced)."""
-
-
-class NotAcceptable(PolicyKGError):
-    """None of the media types the client accepts fits the query's result."""
-
+           "RESULT_FORMATS", "GRAPH_FORMATS"]
 
 @dataclass(frozen=True)
 class Answer:
@@ -86,19 +49,6 @@ class Answer:
     media_type: str
     rows: int  # solutions, triples, or 1 for ASK
     seconds: float
-
-
-def open_query_store(build_dir: Path | None = None) -> ox.Store:
-    """The built graph in a pyoxigraph in-memory store: the ``oxigraph`` backend of
-    :func:`policykg.graph.backends.open_store`, whose default graph holds the RDF
-    merge of the named graphs (each triple once, as rdflib's union sees it; Oxigraph's
-    own ``use_default_graph_as_union`` is a bag union that multiplies rows and sums)."""
-    from policykg.graph.backends import Backend, open_store
-
-    path = (build_dir or default_build_dir()) / GRAPH_FILE
-    if not path.is_file():
-        raise StoreError(f"no built graph at {path}: run `policykg build` first")
-    return open_store(build_dir, Backend.OXIGRAPH).store
 
 
 @dataclass(frozen=True)
@@ -204,8 +154,6 @@ def _worker_main(conn, build_dir: str, max_rows: int) -> None:  # pragma: no cov
         start = time.perf_counter()
         try:
             if job.named:
-                from policykg.serve.named import evaluate_named
-
                 body, media, rows = evaluate_named(Path(build_dir), job.named, job.params, job.accept, max_rows)
             else:
                 body, media, rows = evaluate(store, job, max_rows)

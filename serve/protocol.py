@@ -17,9 +17,48 @@ from __future__ import annotations
 
 import re
 
-from policykg.serve.pool import GRAPH_FORMATS, RESULT_FORMATS
+import pyoxigraph as ox
 
-__all__ = ["accepted", "first_keyword", "has_service", "FORMAT_ALIASES", "UPDATE_KEYWORDS"]
+from policykg.errors import PolicyKGError
+
+__all__ = ["accepted", "first_keyword", "has_service", "FORMAT_ALIASES", "GRAPH_FORMATS", "RESULT_FORMATS",
+           "UPDATE_KEYWORDS", "NotAcceptable", "QueryTimeout", "TooManyRows", "WorkerFailed"]
+
+#: SELECT/ASK result media types, preferred first.
+RESULT_FORMATS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+    "application/json": ox.QueryResultsFormat.JSON,
+    "application/xml": ox.QueryResultsFormat.XML,
+}
+#: CONSTRUCT/DESCRIBE media types, preferred first.
+GRAPH_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "text/plain": ox.RdfFormat.N_TRIPLES,
+}
+
+
+class QueryTimeout(PolicyKGError):
+    """The query ran longer than the endpoint's timeout and was stopped."""
+
+
+class TooManyRows(PolicyKGError):
+    """The result has more rows (or triples) than the endpoint's row limit."""
+
+
+class WorkerFailed(PolicyKGError):
+    """The worker process died while running the query (it is replaced)."""
+
+
+class NotAcceptable(PolicyKGError):
+    """None of the media types the client accepts fits the query's result."""
+
+
 
 UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
 #: ``?format=`` (or ``output=``) values a client may give instead of an Accept header.

@@ -32,6 +32,7 @@ import urllib.parse
 from pathlib import Path
 
 import pyoxigraph as ox
+import uvicorn
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -41,9 +42,12 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from policykg.errors import PolicyKGError, QueryError
-from policykg.serve.pool import (GRAPH_FORMATS, RESULT_FORMATS, Job, NotAcceptable, QueryPool,
-                                        QueryTimeout, TooManyRows, WorkerFailed)
-from policykg.serve.protocol import FORMAT_ALIASES, UPDATE_KEYWORDS, accepted, first_keyword, has_service
+from policykg.graph.store import default_build_dir
+from policykg.serve.named import query_index
+from policykg.serve.pool import Job, QueryPool
+from policykg.serve.page import render_page
+from policykg.serve.protocol import (FORMAT_ALIASES, GRAPH_FORMATS, RESULT_FORMATS, UPDATE_KEYWORDS, NotAcceptable,
+                                     QueryTimeout, TooManyRows, WorkerFailed, accepted, first_keyword, has_service)
 
 log = logging.getLogger(__name__)
 
@@ -242,8 +246,6 @@ def create_app(pool: QueryPool, page_html: str | None = None) -> Starlette:
     middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],
                              allow_headers=["Accept", "Content-Type"],
                              expose_headers=["X-PolicyKG-Rows", "X-PolicyKG-Seconds"], max_age=600)]
-    from policykg.serve.named import query_index
-
     index = query_index()
     routes = [Route("/sparql", sparql, methods=["GET", "POST"]), Route("/", page, methods=["GET"]),
               Route("/queries", queries, methods=["GET"]), Route("/queries/{name}", named, methods=["GET"])]
@@ -255,8 +257,6 @@ def _content_type(media: str) -> str:
 
 
 def _page() -> str:
-    from policykg.serve.page import render_page
-
     return render_page()
 
 
@@ -275,10 +275,6 @@ def serve(build_dir: Path | None, *, host: str = "127.0.0.1", port: int = 8000, 
           timeout: float = 10.0, max_rows: int = 10_000, allow_remote: bool = False,
           announce=lambda message: None) -> None:
     """Run the endpoint until interrupted. A non-loopback ``host`` needs ``allow_remote``."""
-    import uvicorn
-
-    from policykg.graph.store import default_build_dir
-
     if not is_loopback(host) and not allow_remote:
         raise PolicyKGError(f"--host {host} would expose the endpoint beyond this machine; "
                             "add --allow-remote if that is intended")

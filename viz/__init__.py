@@ -12,7 +12,11 @@ from pathlib import Path
 
 import networkx as nx
 
+from policykg.graph.store import atomic_write
+
 from .project import VIEWS, project
+from .render import render_html
+from .static import render_png, render_svg
 
 __all__ = ["Format", "VIEWS", "project", "write"]
 
@@ -25,17 +29,9 @@ class Format(Enum):
 
 def write(g: nx.DiGraph, out: Path, *, fmt: Format, lang: str = "ja") -> None:
     """Write projection ``g`` to ``out`` as an offline page, an SVG or a PNG (atomically)."""
-    from policykg.graph.store import atomic_write
-
     if fmt is Format.HTML:
-        from .render import render_html
-
         atomic_write(out, [render_html(g, lang=lang)])
     elif fmt is Format.SVG:
-        from .static import render_svg
-
         atomic_write(out, [render_svg(g, lang=lang)])
     else:
-        from .static import render_png
-
         render_png(g, out, lang=lang)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from policykg.errors import PolicyKGError
+from policykg.errors import ExitCode, MissingExtraError, PolicyKGError
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ LOCAL = ("file:", "data:", "about:", "blob:")
 class BrowserError(PolicyKGError):
     """No usable Chromium or Playwright."""
 
-    exit_code = 1
+    exit_code = ExitCode.ERROR
 
 
 @dataclass
@@ -49,10 +49,10 @@ def executable() -> str:
 @contextmanager
 def chromium(width: int = 1400, height: int = 900) -> Iterator[object]:
     """A browser context (Playwright) of headless Debian Chromium."""
-    try:
+    try:  # optional: the `png` extra
         from playwright.sync_api import sync_playwright
     except ImportError as e:
-        raise BrowserError("the playwright Python package is needed (pip install 'policykg[test]')") from e
+        raise MissingExtraError("png", "playwright", "drawing in headless Chromium (PNG output)") from e
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable(), headless=True, args=ARGS)
         try:

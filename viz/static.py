@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 
+from .browser import PageLog, chromium, open_page
 from .render import CHANGES, CLASSES, _caption, _groups, _label, layout, render_html
 
 FONT = "Noto Sans CJK JP, Noto Sans JP, sans-serif"
@@ -77,8 +78,6 @@ def render_svg(g: nx.DiGraph, *, lang: str = "ja", width: int = 1600, max_labels
 
 def render_png(g: nx.DiGraph, out: Path, *, lang: str = "ja", width: int = 1400, height: int = 900) -> None:
     """A screenshot of the interactive page of ``g`` (headless Debian Chromium)."""
-    from .browser import PageLog, chromium, open_page
-
     html = render_html(g, lang=lang)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory(dir=out.parent) as near:
