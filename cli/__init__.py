@@ -22,7 +22,7 @@ def exit_codes_text(*codes: ExitCode) -> str:
     """The "Exit codes" paragraph of a help text, from :data:`EXIT_MEANINGS` (all codes if none given).
 
     >>> print(exit_codes_text(ExitCode.OK, ExitCode.NO_GRAPH))
-    Exit codes: 0 success (`validate`: the graph conforms; warnings may be listed); 5 no built graph.
+    Exit codes: 0 success (`validate`: the graph conforms, warnings may be listed); 5 no built graph.
     """
     return "Exit codes: " + "; ".join(f"{int(c)} {EXIT_MEANINGS[c]}" for c in (codes or tuple(ExitCode))) + "."
 

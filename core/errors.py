@@ -26,7 +26,7 @@ class ExitCode(IntEnum):
 
 #: What each exit code means, as ``--help`` and the README say it.
 EXIT_MEANINGS: dict[ExitCode, str] = {
-    ExitCode.OK: "success (`validate`: the graph conforms; warnings may be listed)",
+    ExitCode.OK: "success (`validate`: the graph conforms, warnings may be listed)",
     ExitCode.ERROR: "unexpected policykg error",
     ExitCode.USAGE: "usage or query error (including a refused SPARQL Update)",
     ExitCode.UNREADABLE_INPUT: "unreadable input: file, layout, manifest, unknown entity — the message names "
