@@ -88,7 +88,7 @@ def build(build_dir: Path | None, manifest: Path | None) -> None:
         click.echo(f"  {cls:<20} {n:>6}")
     click.echo(f"warnings: {len(report.warnings)} (all in {result.graph_path.parent / 'build-report.json'})")
     for w in report.warnings[:20]:
-        click.echo(f"  {w}")
+        click.echo(f"  {w}")  # doc:line: message: 'text'
     if len(report.warnings) > 20:
         click.echo(f"  … {len(report.warnings) - 20} more")
 

@@ -162,6 +162,58 @@ class Warning_:
     source: SourceSpan
 
 
+@dataclass(frozen=True)
+class BuildWarning:
+    """A line the build did not turn into facts: where, what kind, why, and the text.
+
+    ``kind`` is ``loader`` (a loader could not read or attribute the line, including
+    garbled text), ``unknown-entity`` (a record naming an entity the registry does not
+    know; skipped), ``unknown-measure`` (a measure the registry does not know: an IRI was
+    minted), ``unknown-instrument`` (a funding flow of no known instrument; skipped) or
+    ``not-mapped`` (a record type the graph cannot take).
+
+    >>> w = BuildWarning("nisc-budget-fy2025", 216, 216, "loader", "funding scheme: 国 交付 with no "
+    ...                  "unambiguous recipient", "国\u3000交付")
+    >>> str(w)
+    "nisc-budget-fy2025:216: funding scheme: 国 交付 with no unambiguous recipient: '国\\u3000交付'"
+    >>> BuildWarning.from_json(w.to_json()) == w
+    True
+    """
+
+    document: str
+    line: int | None  # None: the document as a whole
+    end_line: int | None
+    kind: str
+    message: str
+    text: str = ""
+
+    @classmethod
+    def at(cls, source: SourceSpan | str, kind: str, message: str, text: str = "") -> BuildWarning:
+        if isinstance(source, SourceSpan):
+            return cls(source.doc, source.line, source.end_line, kind, message, text)
+        return cls(source, None, None, kind, message, text)
+
+    @property
+    def lines(self) -> str:
+        """``"79"``, ``"248-249"``, or ``""`` for the whole document."""
+        if self.line is None:
+            return ""
+        return str(self.line) if self.end_line in (None, self.line) else f"{self.line}-{self.end_line}"
+
+    def cite(self) -> str:
+        return f"{self.document}:{self.lines}" if self.lines else self.document
+
+    def __str__(self) -> str:
+        return f"{self.cite()}: {self.message}" + (f": {self.text!r}" if self.text else "")
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> BuildWarning:
+        return cls(**data)
+
+
 Record = (
     BudgetFigure
     | AgencyShare

@@ -69,13 +69,13 @@ class BuildReport:
     documents: list[str] = field(default_factory=list)
     records: Counter = field(default_factory=Counter)  # (doc, record type) -> n
     classes: Counter = field(default_factory=Counter)  # class local name -> n
-    warnings: list[str] = field(default_factory=list)  # "doc:line: message: snippet"
+    warnings: list[R.BuildWarning] = field(default_factory=list)
     triples: int = 0
 
-    def warn(self, source: R.SourceSpan | str, message: str, snippet: str = "") -> None:
-        text = f"{source}: {message}" + (f": {snippet!r}" if snippet else "")
-        self.warnings.append(text)
-        log.warning(text)
+    def warn(self, source: R.SourceSpan | str, kind: str, message: str, snippet: str = "") -> None:
+        warning = R.BuildWarning.at(source, kind, message, snippet)
+        self.warnings.append(warning)
+        log.warning("%s", warning)
 
 
 def entity_iri(entity: Entity) -> URIRef:
@@ -108,7 +108,7 @@ def build_dataset(
             try:
                 builder.add(rec)
             except UnknownEntityError as e:
-                report.warn(getattr(rec, "source", doc.id), f"skipped: {e}")
+                report.warn(getattr(rec, "source", doc.id), "unknown-entity", f"skipped: {e}")
             except PolicyKGError as e:
                 raise BuildError(f"{getattr(rec, 'source', doc.id)}: {e}") from e
     typed = {(s, cls) for s, _, cls, _ in ds.quads((None, RDF.type, None, None))}
@@ -220,7 +220,7 @@ class _DocBuilder:
             digest = hashlib.sha256(squash(name).encode()).hexdigest()[:12]
             iri = ID[f"measure/unregistered-{digest}"]
             if (iri, RDF.type, PK.Measure) not in self.g:
-                self.report.warn(span, "measure not in the registry (minted an IRI)", name)
+                self.report.warn(span, "unknown-measure", "measure not in the registry (minted an IRI)", name)
                 self.g.add((iri, RDF.type, PK.Measure))
                 self.g.add((iri, SKOS.prefLabel, Literal(squash(name), lang="ja")))
         if agency and iri not in self.measure_agency:
@@ -253,12 +253,13 @@ class _DocBuilder:
     def add(self, rec: R.Record) -> None:
         handler = getattr(self, f"_add_{type(rec).__name__.rstrip('_')}", None)
         if handler is None:
-            self.report.warn(getattr(rec, "source", self.doc.id), f"record type {type(rec).__name__} not mapped")
+            self.report.warn(getattr(rec, "source", self.doc.id), "not-mapped",
+                             f"record type {type(rec).__name__} not mapped")
             return
         handler(rec)
 
     def _add_Warning(self, rec: R.Warning_) -> None:
-        self.report.warn(rec.source, rec.message, rec.snippet)
+        self.report.warn(rec.source, "loader", rec.message, rec.snippet)
 
     def _add_MeasureMention(self, rec: R.MeasureMention) -> None:
         m = self.measure(rec.name, rec.agency, rec.source)
@@ -377,7 +378,8 @@ class _DocBuilder:
         recipient = self.organisation(rec.recipient)
         instrument = _INSTRUMENT.get(squash(rec.instrument))
         if instrument is None:
-            self.report.warn(rec.source, "unknown funding instrument; flow skipped", rec.instrument)
+            self.report.warn(rec.source, "unknown-instrument", "unknown funding instrument; flow skipped",
+                             rec.instrument)
             return
         node = self._node("flow", rec.source)
         g = self.g

@@ -109,5 +109,5 @@ def report_dict(report: BuildReport) -> dict:
         "records": records,
         "classes": dict(sorted(report.classes.items())),
         "quads": report.triples,
-        "warnings": report.warnings,
+        "warnings": [w.to_json() for w in report.warnings],
     }

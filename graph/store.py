@@ -4,7 +4,8 @@ Layout of a build folder (default ``build/`` in the working directory, or
 ``$POLICYKG_HOME``):
 
 * ``policykg.nq`` — every named graph as sorted N-Quads (deterministic);
-* ``build-report.json`` — counts by class and record type, warnings with file:line.
+* ``build-report.json`` — counts by class and record type, and every warning as a record
+  (document, line, end_line, kind, message, text); :func:`read_build_report` reads it back.
 
 A failed build leaves the previous files untouched: each file is written to a
 temporary name in the same folder and moved into place with ``os.replace``.
@@ -16,11 +17,13 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Dataset
 
 from policykg.errors import ExitCode, PolicyKGError
+from policykg.records import BuildWarning
 
 GRAPH_FILE = "policykg.nq"
 REPORT_FILE = "build-report.json"
@@ -87,3 +90,25 @@ def load_dataset(build_dir: Path | None = None) -> Dataset:
     ds = Dataset(default_union=True)
     ds.parse(str(path), format="nquads")
     return ds
+
+
+@dataclass(frozen=True)
+class BuildReportFile:
+    """``build-report.json`` read back: the documents, counts and warnings as records."""
+
+    documents: tuple[str, ...]
+    records: dict[str, dict[str, int]]
+    classes: dict[str, int]
+    quads: int
+    warnings: tuple[BuildWarning, ...]
+
+
+def read_build_report(build_dir: Path | None = None) -> BuildReportFile:
+    """The build report of the graph in ``build_dir`` (StoreError when it is missing or unreadable)."""
+    path = (build_dir or default_build_dir()) / REPORT_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return BuildReportFile(tuple(data["documents"]), data["records"], data["classes"], int(data["quads"]),
+                               tuple(BuildWarning.from_json(w) for w in data["warnings"]))
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise StoreError(f"cannot read {path} ({e}): run `policykg build` first") from e

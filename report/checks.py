@@ -27,9 +27,6 @@ arithmetic the documents state themselves, each with its tolerance:
 
 from __future__ import annotations
 
-import ast
-import json
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,7 +35,7 @@ from pathlib import Path
 
 from rdflib import Dataset
 
-from policykg.graph.store import REPORT_FILE, StoreError, default_build_dir, load_dataset
+from policykg.graph.store import BuildReportFile, default_build_dir, load_dataset, read_build_report
 from policykg.normalize import UNIT_YEN
 from policykg.queries.run import load_query, query_dir, run_query
 
@@ -346,60 +343,27 @@ def _cite_key(cite: str) -> tuple[str, int]:
     return doc, int(line)
 
 
-_WARNING = re.compile(r"^(?P<doc>[^:\s]+):(?P<line>\d+(?:-\d+)?): (?P<rest>.*)$", re.S)
-_SNIPPET = re.compile(r"^(?P<msg>.*?): (?P<snip>'.*'|\".*\")$", re.S)
-
-
-def _skipped(warnings: list[str]) -> list[Skipped]:
-    out = []
-    for w in warnings:
-        m = _WARNING.match(w)
-        if m is None:
-            out.append(Skipped("", "", w, ""))
-            continue
-        s = _SNIPPET.match(m["rest"])
-        msg, text = (s["msg"], _unrepr(s["snip"])) if s else (m["rest"], "")
-        out.append(Skipped(m["doc"], m["line"], msg, text))
-    return out
-
-
-def _unrepr(snippet: str) -> str:
-    """The text of a snippet the build report stores as a Python string literal.
-
-    >>> _unrepr("'国\\u3000交付'")
-    '国\u3000交付'
-    """
-    try:
-        value = ast.literal_eval(snippet)
-    except (ValueError, SyntaxError):
-        return snippet[1:-1]
-    return value if isinstance(value, str) else snippet[1:-1]
-
-
-def _documents(ds: Dataset, build_report: dict) -> list[DocumentSummary]:
+def _documents(ds: Dataset, build_report: BuildReportFile) -> list[DocumentSummary]:
     counts: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for r in _q(ds, "class-counts"):
         counts[str(r.source)].append((str(r["class"]).rsplit("#", 1)[-1], int(r.n)))
     files = {str(r.source): str(r.file) for r in ds.query(
         "SELECT ?source ?file WHERE { ?d <http://purl.org/dc/terms/identifier> ?source ; "
         "<https://w3id.org/policykg/ontology#originalFile> ?file }")}
-    skipped = _skipped(build_report.get("warnings", []))
+    skipped = [Skipped(w.document, w.lines, w.message, w.text) for w in build_report.warnings]
     return [DocumentSummary(doc, files.get(doc, ""), tuple(counts.get(doc, ())),
                             tuple(s for s in skipped if s.source == doc))
-            for doc in build_report.get("documents", sorted(counts))]
+            for doc in build_report.documents]
 
 
 def collect(build_dir: Path | None = None) -> QualityReport:
     """Build the report from the graph (and build report) in ``build_dir``."""
     build_dir = build_dir or default_build_dir()
     ds = load_dataset(build_dir)
-    try:
-        build_report = json.loads((build_dir / REPORT_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise StoreError(f"cannot read {build_dir / REPORT_FILE} ({e}): run `policykg build` first") from e
+    build_report = read_build_report(build_dir)
     figures = _figures(ds)
     once, never = _entities(ds)
     checks = (check_listed_vs_area(figures), check_areas_vs_overall(figures), check_shares(ds),
               check_page_vs_table(figures))
     return QualityReport(tuple(_documents(ds, build_report)), checks, tuple(disagreements(figures)),
-                         tuple(once), tuple(never), len(figures), int(build_report.get("quads", 0)))
+                         tuple(once), tuple(never), len(figures), build_report.quads)

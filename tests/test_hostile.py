@@ -7,7 +7,6 @@ traceback, a silent wrong figure or a partly written output.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import tomllib
@@ -21,7 +20,7 @@ from rdflib.namespace import DCTERMS
 
 from policykg.cli import main
 from policykg.errors import LoaderError
-from policykg.graph.store import GRAPH_FILE, REPORT_FILE
+from policykg.graph.store import GRAPH_FILE, read_build_report
 from policykg.graph.pipeline import build
 from policykg.queries.run import load_query, run_query
 from policykg.sources import MAX_FILE_BYTES
@@ -112,7 +111,7 @@ def test_hostile_file(case: dict, previous: Path, control: dict, tmp_path: Path)
         assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # previous graph intact, no temp file
         return
     assert result.exit_code == 0, result.output
-    warnings = json.loads((out / REPORT_FILE).read_text(encoding="utf-8"))["warnings"]
+    warnings = [str(w) for w in read_build_report(out).warnings]
     figures = _figures(out / GRAPH_FILE)
     if case["expect"] == "ok":
         assert figures == control
@@ -153,9 +152,9 @@ def test_huge_file_is_refused_before_reading(tmp_path: Path, previous: Path) -> 
 
 def test_the_seed_with_the_devanagari_run_still_builds(previous: Path) -> None:
     # corpus/001_feb53fcdf8afa2d7.txt lines 1309-1323 hold the garbled caption; the build has no warning about it.
-    report = json.loads((previous / REPORT_FILE).read_text(encoding="utf-8"))
-    assert "nisc-budget-fy2023" in report["documents"]
-    assert not [w for w in report["warnings"] if "garbled" in w]
+    report = read_build_report(previous)
+    assert "nisc-budget-fy2023" in report.documents
+    assert not [w for w in report.warnings if "garbled" in w.message]
 
 
 # ------------------------------------------------------------ query safety

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from policykg.cli import main
 from policykg.errors import LoaderError, ManifestError
-from policykg.graph.store import GRAPH_FILE, REPORT_FILE
+from policykg.graph.store import GRAPH_FILE, REPORT_FILE, read_build_report
+from policykg.records import BuildWarning
 from policykg.graph.pipeline import build
 from policykg.sources import corpus_dir
 
@@ -96,3 +97,25 @@ def test_unknown_layout_is_a_manifest_error(tmp_path: Path) -> None:
     manifest = _corpus_with(tmp_path, "x.txt", "text\n".encode(), layout="pdf-scan")
     with pytest.raises(ManifestError, match="pdf-scan"):
         build(tmp_path / "out", manifest=manifest)
+
+
+def test_build_report_warnings_are_records_with_their_lines(bundled_build: Path) -> None:
+    """build-report.json keeps each warning as a record; two checked by hand against the corpus:
+    nisc-budget-fy2025 (corpus/000_b360cdfc8cdc379a.txt) line 216 is 「国 交付」 (a scheme box whose
+    recipient the page does not name), lines 248-249 the 事業主体/事業スキーム box of a page whose
+    請負 has no matching implementer."""
+    report = read_build_report(bundled_build)
+    assert len(report.warnings) == 83 and report.quads == 14335
+    assert all(isinstance(w, BuildWarning) and w.document in report.documents for w in report.warnings)
+    by_line = {(w.document, w.line): w for w in report.warnings}
+    w = by_line[("nisc-budget-fy2025", 216)]
+    assert (w.end_line, w.kind, w.message, w.text) == (
+        216, "loader", "funding scheme: 国 交付金 with no unambiguous recipient", "国 交付")
+    w = by_line[("nisc-budget-fy2025", 248)]
+    assert (w.end_line, w.lines, w.message) == (249, "248-249", "事業スキーム 請負 without a matching 事業主体")
+    assert w.text.startswith("（事業主体） 国立研究開発法人情報通信研究機構") and w.text.endswith("調査研究（請負） 等")
+    assert str(w).startswith("nisc-budget-fy2025:248-249: 事業スキーム 請負 without a matching 事業主体: '（事業主体）")
+    corpus = (Path(__file__).resolve().parents[1] / "corpus" / "000_b360cdfc8cdc379a.txt").read_text(
+        encoding="utf-8").split("\n")
+    assert corpus[216 - 1] == "国 交付"
+    assert corpus[248 - 1].startswith("（事業主体）") and corpus[249 - 1].startswith("（事業スキーム）")
