@@ -36,6 +36,7 @@ from pathlib import Path
 from rdflib import Dataset
 
 from policykg.graph.store import BuildReportFile, default_build_dir, load_dataset, read_build_report
+from policykg.money import oku
 from policykg.normalize import UNIT_YEN
 from policykg.queries.run import load_query, query_dir, run_query
 
@@ -156,19 +157,6 @@ def half_unit(number: str, unit: str) -> Decimal:
     """
     decimals = len(number.split(".", 1)[1]) if "." in number else 0
     return Decimal(UNIT_YEN[unit]) * Decimal(1).scaleb(-decimals) / 2
-
-
-def oku(yen: int | Decimal) -> str:
-    """Yen as 億円 with as many decimals as needed (at least one).
-
-    >>> oku(212620000000), oku(193000000), oku(5000000), oku(-240000000)
-    ('2,126.2億円', '1.93億円', '0.05億円', '-2.4億円')
-    """
-    value = (Decimal(yen) / Decimal(10**8)).normalize()
-    text = f"{value:,f}"
-    if "." not in text:
-        text += ".0"
-    return text + "億円"
 
 
 def _q(ds: Dataset, name: str):

@@ -14,7 +14,8 @@ import html
 from dataclasses import dataclass
 from enum import Enum
 
-from policykg.report.checks import Check, QualityReport, oku
+from policykg.money import oku
+from policykg.report.checks import Check, QualityReport
 
 __all__ = ["ReportFormat", "render", "sections"]
 

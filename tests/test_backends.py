@@ -107,12 +107,3 @@ def test_cli_backend_option_prints_the_same(tmp_path: Path) -> None:
     assert len(set(outputs.values())) == 1
     # 000:4,5,6,12,26: 総務省's FY2025 initial summary-table rows add up to 50.5億円
     assert "総務省" in outputs["oxigraph"] and "5050000000" in outputs["oxigraph"]
-
-
-@pytest.mark.parametrize("module", ["policykg.graph.backends", "policykg.synth"])
-def test_doctests(module: str) -> None:
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(module))
-    assert result.attempted > 0 and result.failed == 0

@@ -232,15 +232,6 @@ def test_printed_strings_are_substrings_of_their_lines(records: list) -> None:
             assert r.printed in text, r
 
 
-def test_doctests() -> None:
-    import doctest
-
-    import policykg.loaders.meti_wg
-
-    result = doctest.testmod(policykg.loaders.meti_wg)
-    assert result.attempted > 0 and result.failed == 0
-
-
 # --- not this layout -------------------------------------------------------------------
 
 

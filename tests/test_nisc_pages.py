@@ -8,8 +8,6 @@ table lines themselves (「【agency】name amount …」), not by the table loa
 
 from __future__ import annotations
 
-import doctest
-import importlib
 import json
 import re
 from functools import cache
@@ -702,15 +700,6 @@ def test_golden(case: Path) -> None:
     got = [_as_dict(r) for r in parse_measure_pages(text, doc, measures=measures, columns=columns, registry=registry())]
     expected = json.loads(case.with_suffix(".json").read_text(encoding="utf-8"))
     assert got == expected
-
-
-# -- doctests of the loader's helpers ---------------------------------------------------
-@pytest.mark.parametrize("name", ["nisc_pages", "nisc_pages_text", "nisc_pages_figures", "nisc_pages_layout",
-                                  "nisc_pages_facts", "nisc_pages_flows"])
-def test_doctests(name: str) -> None:
-    module = importlib.import_module(f"policykg.loaders.{name}")
-    result = doctest.testmod(module)
-    assert result.failed == 0
 
 
 # -- robustness --------------------------------------------------------------------------

@@ -7,7 +7,6 @@ corpus/000_b360cdfc8cdc379a.txt is nisc-budget-fy2025.
 
 from __future__ import annotations
 
-import doctest
 import json
 import re
 from pathlib import Path
@@ -21,7 +20,6 @@ from policykg.cli import main
 from policykg.errors import QueryError
 from policykg.graph.store import load_dataset
 from policykg.viz import Format, project, write
-import importlib
 from policykg.viz.render import render_html, to_network
 from policykg.viz.static import render_svg
 
@@ -34,11 +32,6 @@ def build_dir(bundled_build: Path) -> Path:
 @pytest.fixture(scope="session")
 def ds(build_dir: Path) -> Dataset:
     return load_dataset(build_dir)
-
-
-def test_doctests() -> None:
-    result = doctest.testmod(importlib.import_module("policykg.viz.project"))
-    assert result.attempted >= 2 and result.failed == 0
 
 
 def test_funding_flow_fy2025(ds: Dataset) -> None:

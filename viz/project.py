@@ -60,18 +60,6 @@ def short_id(iri: object) -> str:
     return str(iri).removeprefix(str(ID))
 
 
-def oku(amount_jpy: int | None) -> str:
-    """An amount in yen as 億円 with one decimal (how the documents print it).
-
-    >>> oku(5_410_000_000), oku(74_000_000), oku(None)
-    ('54.1億円', '0.74億円', '—')
-    """
-    if amount_jpy is None:
-        return "—"
-    value = amount_jpy / 1e8
-    return f"{value:,.1f}億円" if value >= 1 or amount_jpy % 10_000_000 == 0 else f"{value:,.2f}億円"
-
-
 def _viz_query(name: str):
     return load_query(Path(str(resources.files("policykg.queries"))) / "viz" / f"{name}.rq")
 

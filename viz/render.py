@@ -28,7 +28,7 @@ import pyvis
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyvis.network import Network
 
-from .project import oku
+from policykg.money import oku_display as oku
 
 log = logging.getLogger(__name__)
 
