@@ -3,9 +3,10 @@
 A document of fiscal year Y states, for each of its measures (a row of its
 summary table): the measure with its agency and strategy area; a figure for Y
 (draft) and for Y-1 (initial, enacted), sometimes a supplementary figure, a
-「…の内数」 figure or a measure-page figure; sometimes its implementing body
-(事業主体), a subsidy rate, a plan period, a legal basis, a programme (with
-its operator) and a funding flow. Per document: the overall total, agency
+「…の内数」 figure or a measure-page figure; and the facts the measure has
+(:class:`~.universe.Measure`: the same in every document): implementing body
+(事業主体), subsidy rate, plan period, legal basis, programme (sometimes with
+its operator) and funding flow. Per document: the overall total, agency
 totals, strategy-area subtotals, agency and area shares and programme facts.
 Names are printed as the registry labels them, so the build resolves every one.
 
@@ -24,10 +25,7 @@ from policykg.sources import Document, Layout
 
 from .universe import EXAMPLE_PROGRAM, Measure, Universe
 
-_INSTRUMENTS = ("交付金", "補助", "委託", "請負")
-_ARTICLES = ("13", "13", "17", "21", "26", "31", "5", "7", "9", "103の2")
 _FACT_KEYS = ("participants", "sessions", "organisations")
-_RATES = ("1/2", "2/3", "定額")
 _UNIT = "億円"
 _OVERALL = "政府全体"
 
@@ -79,9 +77,8 @@ def synthetic_document(u: Universe, series: int, year: int) -> tuple[Document, l
     numbers = [e.number for e in in_edition]
     # a measure's figure names its area by number only: numbers two areas share (2021 (5)) cannot be used
     areas = [e for e in in_edition if numbers.count(e.number) == 1]
-    bodies = reg.entities(Kind.BODY)
-    laws = reg.entities(Kind.LAW)
     programs = sorted(reg.entities(Kind.PROGRAM), key=lambda e: (e.key != EXAMPLE_PROGRAM, e.key))
+    operators = {p.label_ja: _operator(u, p) for p in programs}
     r = random.Random(f"{u.seed}:{doc_id}")
     w = _Writer(doc_id, year)
     per_doc = u.plan.measures_per_doc
@@ -99,8 +96,8 @@ def synthetic_document(u: Universe, series: int, year: int) -> tuple[Document, l
             by_agency[m.agency] = by_agency.get(m.agency, 0) + m.amount(year)
             by_area[area.number] = by_area.get(area.number, 0) + m.amount(year)
         _measure_row(w, r, m, area, inclusive)
-        _measure_page(w, r, m, bodies)
-        _measure_links(w, r, m, bodies, laws, programs)
+        _measure_page(w, r, m)
+        _measure_links(w, r, m, operators)
         w.line += 1
     w.line += 3
     labels = {e.number: e.label_ja for e in areas}
@@ -125,6 +122,12 @@ def synthetic_document(u: Universe, series: int, year: int) -> tuple[Document, l
     return doc, w.records
 
 
+def _operator(u: Universe, program: Entity) -> str:
+    """The programme's operator as the registry has it (an agency or body), or ""."""
+    parent = u.registry.parent_of(program)
+    return parent.label_ja if parent is not None and parent.kind is not Kind.PROGRAM else ""
+
+
 def _measure_row(w: _Writer, r: random.Random, m: Measure, area: Entity, inclusive: bool) -> None:
     """A summary-table row: the measure, its figures for this year and the year before."""
     w.records.append(R.MeasureMention(m.label, m.agency, area.number, area.label_ja, w.span()))
@@ -140,43 +143,37 @@ def _measure_row(w: _Writer, r: random.Random, m: Measure, area: Entity, inclusi
     w.line += 1
 
 
-def _measure_page(w: _Writer, r: random.Random, m: Measure, bodies: list[Entity]) -> None:
-    """Sometimes a measure page: its figure, implementing body, subsidy rate and plan period."""
+def _measure_page(w: _Writer, r: random.Random, m: Measure) -> None:
+    """Sometimes a measure page (its figure); the measure's body, subsidy rate and plan period."""
     if r.random() < 0.3:
         w.line += 5
         w.figure(R.ScopeKind.MEASURE, m.label, m.amount(w.year), origin=R.Origin.MEASURE_PAGE)
-    if r.random() < 0.5:
-        body = bodies[r.randrange(len(bodies))]
-        w.records.append(R.MeasureAttribute(m.label, "事業主体", body.label_ja, w.span()))
+    if m.body:
+        w.records.append(R.MeasureAttribute(m.label, "事業主体", m.body, w.span()))
         w.line += 1
-    if r.random() < 0.1:
-        w.records.append(R.MeasureAttribute(m.label, "補助率", _RATES[r.randrange(len(_RATES))], w.span()))
+    if m.rate:
+        w.records.append(R.MeasureAttribute(m.label, "補助率", m.rate, w.span()))
         w.line += 1
-    if r.random() < 0.1:
-        start = w.year - r.randrange(4)
-        end = start + r.randrange(1, 6)
+    if m.plan and m.plan[0] <= w.year:
+        start, end = m.plan
         w.records.append(R.PlanPeriod(m.label, start, end, f"{start}年度～{end}年度", w.span()))
         w.line += 1
 
 
-def _measure_links(w: _Writer, r: random.Random, m: Measure, bodies: list[Entity], laws: list[Entity],
-                   programs: list[Entity]) -> None:
-    """Sometimes a legal basis, a programme (and its operator) and a funding flow."""
-    if r.random() < 0.4:
-        law = laws[r.randrange(len(laws))]
-        article = _ARTICLES[r.randrange(len(_ARTICLES))]
+def _measure_links(w: _Writer, r: random.Random, m: Measure, operators: dict[str, str]) -> None:
+    """The measure's legal basis, programme (with its operator) and funding flow."""
+    if m.basis:
+        law, article = m.basis
         main, _, branch = article.partition("の")
-        printed = f"{law.label_ja}第{main}条" + (f"の{branch}" if branch else "")
-        w.records.append(R.LegalBasis(m.label, law.label_ja, article, "", "", printed, w.span()))
+        printed = f"{law}第{main}条" + (f"の{branch}" if branch else "")
+        w.records.append(R.LegalBasis(m.label, law, article, "", "", printed, w.span()))
         w.line += 1
-    if r.random() < 0.2:
-        program = programs[r.randrange(len(programs))]
-        operator = bodies[r.randrange(len(bodies))].label_ja if r.random() < 0.5 else ""
-        w.records.append(R.ProgramMention(program.label_ja, operator, m.label, w.span()))
+    if m.program:
+        operator = operators[m.program] if r.random() < 0.5 else ""
+        w.records.append(R.ProgramMention(m.program, operator, m.label, w.span()))
         w.line += 1
-    if r.random() < 0.3:
-        instrument = _INSTRUMENTS[r.randrange(len(_INSTRUMENTS))]
-        recipient = bodies[r.randrange(len(bodies))].label_ja
+    if m.flow:
+        recipient, instrument = m.flow
         funder = "国" if r.random() < 0.5 else m.agency
         now = m.amount(w.year)
         yen = (now // 2 // 10_000_000 * 10_000_000 or 10_000_000) if r.random() < 0.5 else None
