@@ -48,8 +48,8 @@ class _Writer:
         self.line = 1
         self.records: list[R.Record] = []
 
-    def span(self, lines: int = 1) -> R.SourceSpan:
-        return R.SourceSpan(self.doc_id, self.line, self.line + lines - 1)
+    def span(self) -> R.SourceSpan:
+        return R.SourceSpan(self.doc_id, self.line, self.line)
 
     def figure(self, kind: R.ScopeKind, scope: str, yen: int, *, agency: str = "", area: int | None = None,
                year: int = 0, budget: R.BudgetKind = R.BudgetKind.INITIAL,
@@ -70,7 +70,7 @@ def synthetic_document(u: Universe, series: int, year: int) -> tuple[Document, l
         title=f"政府のサイバーセキュリティに関する予算（合成 {doc_id}）",
         title_en=f"Synthetic cybersecurity budget summary {doc_id}",
         issuer="内閣サイバーセキュリティセンター", issuer_key="nisc", fiscal_year=year,
-        layout=Layout.NISC_PDFTEXT, strategy=edition,
+        layout=Layout.NISC_PDFTEXT, strategy=edition,  # a layout a real build has (Layout has no "synthetic")
     )
     reg = u.registry
     in_edition = [e for e in reg.entities(Kind.AREA) if e.edition == edition]
