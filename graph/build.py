@@ -99,18 +99,9 @@ def build_dataset(
     onto = ds.graph(ONTOLOGY_GRAPH)
     for triple in ontology_graph():
         onto.add(triple)
-    _registry_graph(ds.graph(REGISTRY_GRAPH), registry)
+    registry_graph(ds.graph(REGISTRY_GRAPH), registry)
     for doc, recs in documents:
-        report.documents.append(doc.id)
-        builder = _DocBuilder(ds.graph(doc_iri(doc.id)), doc, registry, report)
-        for rec in recs:
-            report.records[(doc.id, type(rec).__name__)] += 1
-            try:
-                builder.add(rec)
-            except UnknownEntityError as e:
-                report.warn(getattr(rec, "source", doc.id), "unknown-entity", f"skipped: {e}")
-            except PolicyKGError as e:
-                raise BuildError(f"{getattr(rec, 'source', doc.id)}: {e}") from e
+        add_document(ds.graph(doc_iri(doc.id)), doc, recs, registry, report)
     typed = {(s, cls) for s, _, cls, _ in ds.quads((None, RDF.type, None, None))}
     for _, cls in typed:
         if str(cls).startswith(str(PK._NS)):
@@ -119,7 +110,24 @@ def build_dataset(
     return ds, report
 
 
-def _registry_graph(g: Graph, registry: Registry) -> None:
+def add_document(
+    g: Graph, doc: Document, records: Iterable[R.Record], registry: Registry, report: BuildReport
+) -> None:
+    """Add one document's records to ``g``, its named graph; raise BuildError on failure."""
+    report.documents.append(doc.id)
+    builder = _DocBuilder(g, doc, registry, report)
+    for rec in records:
+        report.records[(doc.id, type(rec).__name__)] += 1
+        try:
+            builder.add(rec)
+        except UnknownEntityError as e:
+            report.warn(getattr(rec, "source", doc.id), "unknown-entity", f"skipped: {e}")
+        except PolicyKGError as e:
+            raise BuildError(f"{getattr(rec, 'source', doc.id)}: {e}") from e
+
+
+def registry_graph(g: Graph, registry: Registry) -> None:
+    """Add the registry's entities (and the two fixed budget scopes) to ``g``."""
     g.add((GOVERNMENT_TOTAL, RDF.type, PK.BudgetScope))
     g.add((GOVERNMENT_TOTAL, SKOS.prefLabel, Literal("政府全体", lang="ja")))
     g.add((GOVERNMENT_TOTAL, SKOS.prefLabel, Literal("whole government", lang="en")))
@@ -433,4 +441,5 @@ def iter_quads_sorted(ds: Dataset) -> Iterable[str]:
     return sorted({line for line in text.splitlines() if line.strip()})
 
 
-__all__ = ["BuildReport", "build_dataset", "doc_iri", "entity_iri", "iter_quads_sorted"]
+__all__ = ["BuildReport", "add_document", "build_dataset", "doc_iri", "entity_iri", "iter_quads_sorted",
+           "ontology_graph", "registry_graph"]
