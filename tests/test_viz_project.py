@@ -198,3 +198,17 @@ def test_write_formats(ds: Dataset, tmp_path: Path) -> None:
     g = project("law", ds)
     write(g, tmp_path / "law.html", fmt=Format.HTML, lang="en")
     assert "Laws and articles" in (tmp_path / "law.html").read_text()
+
+
+def test_pick_figure_prefers_the_edition_of_that_year_by_its_fiscal_year() -> None:
+    """The document's pk:fiscalYear decides, not its id: an edition named without "fy2025"
+    still wins for FY2025 figures (here 19.5億円 restated by a FY2025 edition vs 30.4億円)."""
+    from policykg.viz.project import Figure, pick_figure
+
+    older = Figure(2024, "initial", "enacted", 3_040_000_000, "30.4億円", False, "edition-a", 79, 2024)
+    newer = Figure(2024, "initial", "enacted", 1_950_000_000, "19.5億円", False, "edition-b", 9, 2025)
+    assert pick_figure([newer, older], 2024, "initial") is older
+    assert pick_figure([older, newer], 2025, "initial") is None
+    again = Figure(2025, "initial", "enacted", 205_150_000_000, "2,051.5億円", False, "zz-edition", 31, 2025)
+    other = Figure(2025, "initial", "draft", 205_000_000_000, "2,050.0億円", False, "aa-nisc-budget-fy2025", 3, 2026)
+    assert pick_figure([other, again], 2025, "initial") is again

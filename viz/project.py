@@ -45,6 +45,7 @@ class Figure:
     inclusive: bool
     source: str  # document id
     line: int
+    document_fy: int | None = None  # the fiscal year of the stating document (its pk:fiscalYear)
 
     @property
     def where(self) -> str:
@@ -110,7 +111,8 @@ def read_facts(ds: Graph) -> _Facts:
         figures[short_id(r["measure"])].append(Figure(
             int(r["fy"]), str(r["kind"]), str(r["status"] or ""),
             None if r["amount_jpy"] is None else int(r["amount_jpy"]), str(r["printed"] or ""),
-            bool(r["inclusive"]), str(r["source"]), int(r["line"])))
+            bool(r["inclusive"]), str(r["source"]), int(r["line"]),
+            None if r["doc_fy"] is None else int(r["doc_fy"])))
     return _Facts(nodes, relations, dict(figures), _rows(ds, "flows"))
 
 
@@ -120,7 +122,7 @@ def pick_figure(figs: list[Figure], fy: int, kind: str) -> Figure | None:
     cands = [f for f in figs if f.fy == fy and f.kind == kind and f.amount_jpy is not None and not f.inclusive]
     if not cands:
         return None
-    return min(cands, key=lambda f: (not f.source.endswith(f"fy{fy}"), _STATUS_RANK.get(f.status, 3),
+    return min(cands, key=lambda f: (f.document_fy != fy, _STATUS_RANK.get(f.status, 3),
                                      f.source, f.line))
 
 
