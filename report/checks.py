@@ -335,9 +335,7 @@ def _documents(ds: Dataset, build_report: BuildReportFile) -> list[DocumentSumma
     counts: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for r in _q(ds, "class-counts"):
         counts[str(r.source)].append((str(r["class"]).rsplit("#", 1)[-1], int(r.n)))
-    files = {str(r.source): str(r.file) for r in ds.query(
-        "SELECT ?source ?file WHERE { ?d <http://purl.org/dc/terms/identifier> ?source ; "
-        "<https://w3id.org/policykg/ontology#originalFile> ?file }")}
+    files = {str(r.source): str(r.file) for r in _q(ds, "documents")}
     skipped = [Skipped(w.document, w.lines, w.message, w.text) for w in build_report.warnings]
     return [DocumentSummary(doc, files.get(doc, ""), tuple(counts.get(doc, ())),
                             tuple(s for s in skipped if s.source == doc))
