@@ -24,7 +24,6 @@ from rdflib import Dataset, URIRef
 
 from policykg.cli import main
 from policykg.errors import QueryError
-from policykg.graph.store import load_dataset
 from policykg.queries.formats import display_width
 from policykg.queries.run import format_result, list_queries, load_query, resolve_entity, run_query
 
@@ -38,8 +37,8 @@ def build_dir(bundled_build: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def ds(build_dir: Path) -> Dataset:
-    return load_dataset(build_dir)
+def ds(bundled_dataset: Dataset) -> Dataset:
+    return bundled_dataset
 
 
 def rows(ds: Dataset, name: str, **params: object) -> list[dict[str, object]]:

@@ -22,10 +22,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import requests
+from rdflib import Dataset
 from SPARQLWrapper import CSV, JSON, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from policykg.graph.store import load_dataset
 from policykg.queries.run import format_result, query_dir, run_query
 from policykg.graph.virtuoso import free_port
 
@@ -80,7 +80,7 @@ def test_sparqlwrapper_select_json(endpoint: str) -> None:
     assert row["line"]["value"] == "10"
 
 
-def test_default_graph_is_the_merge_not_a_bag_union(endpoint: str, build_dir: Path) -> None:
+def test_default_graph_is_the_merge_not_a_bag_union(endpoint: str, bundled_dataset: Dataset) -> None:
     # The build report counts 432 BudgetFigure entities (README); a figure's type triple is
     # stated once per document, and must count once.
     q = f"PREFIX pk: <{PK}> SELECT (COUNT(*) AS ?n) WHERE {{ ?f a pk:BudgetFigure }}"
@@ -90,7 +90,7 @@ def test_default_graph_is_the_merge_not_a_bag_union(endpoint: str, build_dir: Pa
     text = (query_dir() / "budget-lines.rq").read_text(encoding="utf-8")
     r = requests.post(endpoint, data={"query": text}, headers={"Accept": "text/csv"}, timeout=30)
     served = list(csv.reader(io.StringIO(r.text)))
-    reference = list(csv.reader(io.StringIO(format_result(run_query(load_dataset(build_dir), "budget-lines"), "csv"))))
+    reference = list(csv.reader(io.StringIO(format_result(run_query(bundled_dataset, "budget-lines"), "csv"))))
     assert served[0] == reference[0]
     assert sorted(served[1:]) == sorted(reference[1:]) and len(served) > 300
 
@@ -370,7 +370,7 @@ def test_workers_killed_from_outside_are_replaced(endpoint: str) -> None:
         assert r.status_code == 200 and "212620000000" in r.text
 
 
-def test_named_query_route_binds_parameters_like_the_cli(endpoint: str, build_dir: Path) -> None:
+def test_named_query_route_binds_parameters_like_the_cli(endpoint: str, bundled_dataset: Dataset) -> None:
     base = endpoint.removesuffix("sparql")
     index = requests.get(base + "queries", timeout=30).json()
     assert len(index) == 13 and {p["name"] for p in index["budget-lines"]["params"]} >= {"agency", "fiscal_year"}
@@ -378,7 +378,7 @@ def test_named_query_route_binds_parameters_like_the_cli(endpoint: str, build_di
     r = requests.get(base + "queries/budget-lines", params=params, timeout=60)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     served = list(csv.DictReader(io.StringIO(r.text)))
-    cli = format_result(run_query(load_dataset(build_dir), "budget-lines",
+    cli = format_result(run_query(bundled_dataset, "budget-lines",
                                   {"agency": "厚生労働省", "fiscal_year": "2024"}), "csv")
     assert r.text == cli
     # corpus/002_1a1f949df8b9b077.txt:79: 30.4億円, FY2024 initial, in the FY2024 summary table
