@@ -37,3 +37,16 @@ def bundled_dataset(bundled_build: Path) -> Dataset:
     before = set(ds.quads((None, None, None, None)))
     yield ds
     assert set(ds.quads((None, None, None, None))) == before, "a test changed the shared dataset"
+
+
+# A test using one of these fixtures must carry the marker (pyproject.toml lists the markers), so
+# that `-m "not browser and not external"` really leaves out what needs chromium or Virtuoso.
+MARKER_OF_FIXTURE = {"context": "browser", "endpoint": "server", "virtuoso": "external"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    unmarked = [f"{item.nodeid} uses {fixture} but is not marked {marker}"
+                for item in items for fixture, marker in MARKER_OF_FIXTURE.items()
+                if fixture in getattr(item, "fixturenames", ()) and item.get_closest_marker(marker) is None]
+    if unmarked:
+        raise pytest.UsageError("\n".join(unmarked))

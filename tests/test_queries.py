@@ -521,12 +521,3 @@ def test_cli_runs_a_file_and_reports_errors(build_dir: Path, tmp_path: Path) -> 
     assert nothing.exit_code == 5
     usage = CliRunner().invoke(main, ["query", "totals", "-p", "scope_kind"], catch_exceptions=False)
     assert usage.exit_code == 2 and "KEY=VALUE" in usage.output
-
-
-@pytest.mark.parametrize("module", ["policykg.queries.formats", "policykg.queries.run"])
-def test_doctests(module: str) -> None:
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(module))
-    assert result.attempted > 0 and result.failed == 0

@@ -38,6 +38,8 @@ TIMEOUT = 2.0
 MAX_ROWS = 500
 SERVER: dict[str, int] = {}
 
+pytestmark = pytest.mark.server  # every test here starts `policykg serve` (or queries the one started)
+
 
 @pytest.fixture(scope="module")
 def build_dir(bundled_build: Path) -> Path:
@@ -288,16 +290,6 @@ def test_non_loopback_host_needs_flag(tmp_path: Path) -> None:
     assert "--allow-remote" in proc.stderr
 
 
-@pytest.mark.parametrize("name", ["policykg.serve.pool", "policykg.serve.protocol",
-                                  "policykg.serve.server", "policykg.serve.page"])
-def test_doctests(name: str) -> None:
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(name))
-    assert result.attempted > 0 and result.failed == 0
-
-
 def test_port_in_use_is_a_clear_error(build_dir: Path) -> None:
     import socket
 
@@ -319,6 +311,7 @@ def test_format_parameter_for_spreadsheets(endpoint: str) -> None:
     assert r.status_code == 406 and "unknown format 'xlsx'" in r.text
 
 
+@pytest.mark.browser
 def test_query_page_in_a_real_browser(endpoint: str) -> None:
     """Headless Chromium loads /?query=…, the page runs it and builds the table, escaping the values."""
     import os

@@ -24,6 +24,7 @@ from policykg.viz import project
 from policykg.viz.browser import PageLog, chromium, executable, open_page
 from policykg.viz.render import render_html
 
+pytestmark = pytest.mark.browser
 
 # view → (options, node key, texts its tooltip must show, Japanese label to search)
 CASES = {
