@@ -2,17 +2,51 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
+from rdflib import Dataset
 
 from policykg.graph.pipeline import build
+from policykg.graph.store import load_dataset
+
+
+def _fingerprint(folder: Path) -> dict[str, str]:
+    """Every entry of a build folder: a file by its SHA-256, a folder by its name."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "folder"
+            for p in folder.iterdir()}
 
 
 @pytest.fixture(scope="session")
 def bundled_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One build of the bundled corpus for the whole session. Read it, never write into it:
-    a test that changes a graph copies it first."""
+    a test that changes a graph, or opens the on-disk store (which writes ``oxigraph/`` into
+    the build folder), copies it first. Checked at the end of the session."""
     path = tmp_path_factory.mktemp("bundled")
     build(path)
-    return path
+    before = _fingerprint(path)
+    yield path
+    assert _fingerprint(path) == before, "a test wrote into the shared build: copy it first"
+
+
+@pytest.fixture(scope="session")
+def bundled_dataset(bundled_build: Path) -> Dataset:
+    """The shared build loaded once (rdflib). Query it, never change it: checked at the end."""
+    ds = load_dataset(bundled_build)
+    before = set(ds.quads((None, None, None, None)))
+    yield ds
+    assert set(ds.quads((None, None, None, None))) == before, "a test changed the shared dataset"
+
+
+# A test using one of these fixtures must carry the marker (pyproject.toml lists the markers), so
+# that `-m "not browser and not external"` really leaves out what needs chromium or Virtuoso.
+MARKER_OF_FIXTURE = {"context": "browser", "endpoint": "server", "virtuoso": "external"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    unmarked = [f"{item.nodeid} uses {fixture} but is not marked {marker}"
+                for item in items for fixture, marker in MARKER_OF_FIXTURE.items()
+                if fixture in getattr(item, "fixturenames", ()) and item.get_closest_marker(marker) is None]
+    if unmarked:
+        raise pytest.UsageError("\n".join(unmarked))

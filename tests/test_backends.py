@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,6 @@ from click.testing import CliRunner
 
 from policykg.cli import main
 from policykg.graph.backends import OXIGRAPH_DIR, Backend, ensure_disk_store, open_store
-from policykg.graph.pipeline import build
 from policykg.queries.run import format_result, list_queries, load_query, run_query
 
 
@@ -52,10 +52,16 @@ def test_cases_cover_every_query() -> None:
     assert {name for name, _ in CASES} == {nq.name for nq in list_queries()}
 
 
+def _copy(bundled_build: Path, folder: Path) -> Path:
+    """A copy of the shared build: the on-disk store writes ``oxigraph/`` into the build folder."""
+    out = folder / "kg"
+    shutil.copytree(bundled_build, out)
+    return out
+
+
 @pytest.fixture(scope="module")
-def stores(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    out = tmp_path_factory.mktemp("kg")
-    build(out)
+def stores(bundled_build: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    out = _copy(bundled_build, tmp_path_factory.mktemp("kg"))
     return {b: open_store(out, b) for b in (Backend.RDFLIB, Backend.OXIGRAPH, Backend.OXIGRAPH_DISK)}
 
 
@@ -85,23 +91,24 @@ def test_oxigraph_default_graph_is_the_merge_not_a_bag(stores: dict) -> None:
     assert int(next(iter(graphs))["n"].value) == 5  # the named graphs are kept
 
 
-def test_disk_store_follows_the_nquads(tmp_path: Path) -> None:
-    build(tmp_path)
-    nq = tmp_path / "policykg.nq"
+def test_disk_store_follows_the_nquads(bundled_build: Path, tmp_path: Path) -> None:
+    out = _copy(bundled_build, tmp_path)
+    nq = out / "policykg.nq"
+    assert not (out / OXIGRAPH_DIR).exists()
     store = ensure_disk_store(nq)
-    assert store == tmp_path / OXIGRAPH_DIR
+    assert store == out / OXIGRAPH_DIR
     stamp = (store / "policykg-source.json").read_text()
     assert ensure_disk_store(nq) == store and (store / "policykg-source.json").read_text() == stamp
     os.utime(nq, ns=(nq.stat().st_atime_ns, nq.stat().st_mtime_ns + 10**9))  # a rebuilt graph
     ensure_disk_store(nq)
     assert (store / "policykg-source.json").read_text() != stamp
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folder left
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary folder left
 
 
-def test_cli_backend_option_prints_the_same(tmp_path: Path) -> None:
-    build(tmp_path)
+def test_cli_backend_option_prints_the_same(bundled_build: Path, tmp_path: Path) -> None:
+    out = _copy(bundled_build, tmp_path)
     runner = CliRunner()
-    args = ["query", "budget-by-agency", "--param", "source=nisc-budget-fy2025", "--build-dir", str(tmp_path)]
+    args = ["query", "budget-by-agency", "--param", "source=nisc-budget-fy2025", "--build-dir", str(out)]
     outputs = {b: runner.invoke(main, [*args, "--backend", b], catch_exceptions=False).output
                for b in ("auto", "rdflib", "oxigraph", "oxigraph-disk")}
     assert len(set(outputs.values())) == 1

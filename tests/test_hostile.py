@@ -69,11 +69,10 @@ def _figures(graph: Path) -> dict[tuple[int, int], int]:
 
 
 @pytest.fixture(scope="module")
-def previous(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A build of the bundled corpus: the graph a failed build must leave intact."""
-    out = tmp_path_factory.mktemp("previous")
-    build(out)
-    return out
+def previous(bundled_build: Path) -> Path:
+    """The session's build of the bundled corpus: the graph a failed build must leave intact
+    (each build test works on a copy; the query tests check it is unchanged)."""
+    return bundled_build
 
 
 @pytest.fixture(scope="module")

@@ -321,12 +321,3 @@ def test_never_crashes_and_always_cites_a_line(lines: list[str]) -> None:
         assert 1 <= r.source.line <= r.source.end_line <= len(lines)
         if isinstance(r, BudgetFigure):
             assert r.yen > 0
-
-
-def test_doctests() -> None:
-    import doctest
-
-    from policykg.loaders import nisc_totals
-
-    result = doctest.testmod(nisc_totals)
-    assert result.attempted >= 6 and result.failed == 0

@@ -16,10 +16,13 @@ from policykg.graph.pipeline import build
 from policykg.sources import corpus_dir
 
 
-def test_same_corpus_gives_byte_identical_output(tmp_path: Path) -> None:
-    first = build(tmp_path / "a").graph_path.read_bytes()
+def test_same_corpus_gives_byte_identical_output(bundled_build: Path, tmp_path: Path) -> None:
+    """Two builds of the bundled corpus: the session's shared one (built first, before any other
+    test ran) and a fresh one here (after many tests ran in this process)."""
+    first = (bundled_build / GRAPH_FILE).read_bytes()
     second = build(tmp_path / "b").graph_path.read_bytes()
     assert first == second
+    assert (tmp_path / "b" / REPORT_FILE).read_bytes() == (bundled_build / REPORT_FILE).read_bytes()
     lines = first.decode("utf-8").splitlines()
     assert lines == sorted(lines)
     assert "_:" not in first.decode("utf-8")  # no blank nodes: IRIs are deterministic
@@ -82,9 +85,10 @@ def test_bad_input_names_file_and_line_and_writes_nothing(tmp_path: Path, conten
     assert not (out / GRAPH_FILE).exists()
 
 
-def test_failed_build_leaves_previous_graph_intact(tmp_path: Path) -> None:
+def test_failed_build_leaves_previous_graph_intact(bundled_build: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    good = build(out).graph_path.read_bytes()
+    shutil.copytree(bundled_build, out)  # a good previous build
+    good = (out / GRAPH_FILE).read_bytes()
     manifest = _corpus_with(tmp_path, "bad.txt", b"\xff\xfe junk")
     result = CliRunner().invoke(main, ["build", "--build-dir", str(out), "--manifest", str(manifest)])
     assert result.exit_code == 3

@@ -27,6 +27,8 @@ PK = "https://w3id.org/policykg/ontology#"
 ID = "https://w3id.org/policykg/id/"
 FY2024 = ID + "doc/nisc-budget-fy2024"
 
+pytestmark = pytest.mark.external  # every test here publishes into a Virtuoso started for it
+
 
 @pytest.fixture(scope="module")
 def build_dir(bundled_build: Path) -> Path:
@@ -110,12 +112,3 @@ def test_anonymous_write_is_refused_by_the_store(virtuoso, build_dir: Path) -> N
     result = CliRunner().invoke(main, args, env={"POLICYKG_PUBLISH_USER": ""}, catch_exceptions=False)
     assert result.exit_code == 7
     assert "403" in result.output and "sending graph <https://w3id.org/policykg/id/" in result.output
-
-
-@pytest.mark.parametrize("name", ["policykg.graph.publish", "policykg.graph.virtuoso"])
-def test_doctests(name: str) -> None:
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(name))
-    assert result.attempted > 0 and result.failed == 0

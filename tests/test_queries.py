@@ -24,7 +24,6 @@ from rdflib import Dataset, URIRef
 
 from policykg.cli import main
 from policykg.errors import QueryError
-from policykg.graph.store import load_dataset
 from policykg.queries.formats import display_width
 from policykg.queries.run import format_result, list_queries, load_query, resolve_entity, run_query
 
@@ -38,8 +37,8 @@ def build_dir(bundled_build: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def ds(build_dir: Path) -> Dataset:
-    return load_dataset(build_dir)
+def ds(bundled_dataset: Dataset) -> Dataset:
+    return bundled_dataset
 
 
 def rows(ds: Dataset, name: str, **params: object) -> list[dict[str, object]]:
@@ -522,12 +521,3 @@ def test_cli_runs_a_file_and_reports_errors(build_dir: Path, tmp_path: Path) -> 
     assert nothing.exit_code == 5
     usage = CliRunner().invoke(main, ["query", "totals", "-p", "scope_kind"], catch_exceptions=False)
     assert usage.exit_code == 2 and "KEY=VALUE" in usage.output
-
-
-@pytest.mark.parametrize("module", ["policykg.queries.formats", "policykg.queries.run"])
-def test_doctests(module: str) -> None:
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(module))
-    assert result.attempted > 0 and result.failed == 0

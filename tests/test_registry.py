@@ -156,15 +156,6 @@ def test_nisc_is_not_merged_with_the_national_cybersecurity_office(reg: Registry
     assert reg.find(Kind.AGENCY, "国家サイバー統括室") != reg.find(Kind.AGENCY, "NISC")
 
 
-def test_doctests() -> None:
-    import doctest
-
-    import policykg.registry
-
-    result = doctest.testmod(policykg.registry)
-    assert result.attempted > 0 and result.failed == 0
-
-
 def test_scan_ascii_boundaries(reg: Registry) -> None:
     assert reg.scan(Kind.BODY, "IPAD と NICTER") == []
     hits = reg.scan(Kind.BODY, "IPAとNICTが")

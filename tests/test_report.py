@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-import importlib
 from pathlib import Path
 
 import pytest
@@ -168,10 +166,3 @@ def test_report_out_file(built: Path, tmp_path: Path, report: QualityReport) -> 
                                 catch_exceptions=False)
     assert result.exit_code == 0
     assert out.read_text(encoding="utf-8") == render(report, ReportFormat.HTML)
-
-
-@pytest.mark.parametrize("module", ["policykg.report.checks", "policykg.report.render",
-                                    "policykg.graph.validate"])
-def test_doctests(module: str) -> None:
-    result = doctest.testmod(importlib.import_module(module))
-    assert result.attempted > 0 and result.failed == 0

@@ -22,10 +22,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import requests
+from rdflib import Dataset
 from SPARQLWrapper import CSV, JSON, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from policykg.graph.store import load_dataset
 from policykg.queries.run import format_result, query_dir, run_query
 from policykg.graph.virtuoso import free_port
 
@@ -37,6 +37,8 @@ SLOW_Q = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"  # 14k² pairs:
 TIMEOUT = 2.0
 MAX_ROWS = 500
 SERVER: dict[str, int] = {}
+
+pytestmark = pytest.mark.server  # every test here starts `policykg serve` (or queries the one started)
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +82,7 @@ def test_sparqlwrapper_select_json(endpoint: str) -> None:
     assert row["line"]["value"] == "10"
 
 
-def test_default_graph_is_the_merge_not_a_bag_union(endpoint: str, build_dir: Path) -> None:
+def test_default_graph_is_the_merge_not_a_bag_union(endpoint: str, bundled_dataset: Dataset) -> None:
     # The build report counts 432 BudgetFigure entities (README); a figure's type triple is
     # stated once per document, and must count once.
     q = f"PREFIX pk: <{PK}> SELECT (COUNT(*) AS ?n) WHERE {{ ?f a pk:BudgetFigure }}"
@@ -90,7 +92,7 @@ def test_default_graph_is_the_merge_not_a_bag_union(endpoint: str, build_dir: Pa
     text = (query_dir() / "budget-lines.rq").read_text(encoding="utf-8")
     r = requests.post(endpoint, data={"query": text}, headers={"Accept": "text/csv"}, timeout=30)
     served = list(csv.reader(io.StringIO(r.text)))
-    reference = list(csv.reader(io.StringIO(format_result(run_query(load_dataset(build_dir), "budget-lines"), "csv"))))
+    reference = list(csv.reader(io.StringIO(format_result(run_query(bundled_dataset, "budget-lines"), "csv"))))
     assert served[0] == reference[0]
     assert sorted(served[1:]) == sorted(reference[1:]) and len(served) > 300
 
@@ -288,16 +290,6 @@ def test_non_loopback_host_needs_flag(tmp_path: Path) -> None:
     assert "--allow-remote" in proc.stderr
 
 
-@pytest.mark.parametrize("name", ["policykg.serve.pool", "policykg.serve.protocol",
-                                  "policykg.serve.server", "policykg.serve.page"])
-def test_doctests(name: str) -> None:
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(name))
-    assert result.attempted > 0 and result.failed == 0
-
-
 def test_port_in_use_is_a_clear_error(build_dir: Path) -> None:
     import socket
 
@@ -319,6 +311,7 @@ def test_format_parameter_for_spreadsheets(endpoint: str) -> None:
     assert r.status_code == 406 and "unknown format 'xlsx'" in r.text
 
 
+@pytest.mark.browser
 def test_query_page_in_a_real_browser(endpoint: str) -> None:
     """Headless Chromium loads /?query=…, the page runs it and builds the table, escaping the values."""
     import os
@@ -370,7 +363,7 @@ def test_workers_killed_from_outside_are_replaced(endpoint: str) -> None:
         assert r.status_code == 200 and "212620000000" in r.text
 
 
-def test_named_query_route_binds_parameters_like_the_cli(endpoint: str, build_dir: Path) -> None:
+def test_named_query_route_binds_parameters_like_the_cli(endpoint: str, bundled_dataset: Dataset) -> None:
     base = endpoint.removesuffix("sparql")
     index = requests.get(base + "queries", timeout=30).json()
     assert len(index) == 13 and {p["name"] for p in index["budget-lines"]["params"]} >= {"agency", "fiscal_year"}
@@ -378,7 +371,7 @@ def test_named_query_route_binds_parameters_like_the_cli(endpoint: str, build_di
     r = requests.get(base + "queries/budget-lines", params=params, timeout=60)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     served = list(csv.DictReader(io.StringIO(r.text)))
-    cli = format_result(run_query(load_dataset(build_dir), "budget-lines",
+    cli = format_result(run_query(bundled_dataset, "budget-lines",
                                   {"agency": "厚生労働省", "fiscal_year": "2024"}), "csv")
     assert r.text == cli
     # corpus/002_1a1f949df8b9b077.txt:79: 30.4億円, FY2024 initial, in the FY2024 summary table

@@ -3,28 +3,27 @@
 from __future__ import annotations
 
 from importlib import resources
-from pathlib import Path
 
 import pytest
 from pyshacl import validate
-from rdflib import RDF, XSD, Graph, Literal, URIRef
+from rdflib import RDF, XSD, Dataset, Graph, Literal, URIRef
 
-from policykg.graph.store import load_dataset
 from policykg.namespace import ID, PK
 
 SHAPES = Graph().parse(str(resources.files("policykg.ontology") / "shapes.ttl"))
 
 
 @pytest.fixture(scope="module")
-def union(bundled_build: Path) -> Graph:
+def union(bundled_dataset: Dataset) -> Graph:
     g = Graph()
-    for s, p, o, _ in load_dataset(bundled_build).quads((None, None, None, None)):
+    for s, p, o, _ in bundled_dataset.quads((None, None, None, None)):
         g.add((s, p, o))
     return g
 
 
-def conforms(g: Graph) -> tuple[bool, str]:
-    ok, _, text = validate(g, shacl_graph=SHAPES, advanced=True)
+def conforms(g: Graph, focus: URIRef | None = None) -> tuple[bool, str]:
+    """pySHACL on the graph, or only on the shapes' targets among ``focus`` when given."""
+    ok, _, text = validate(g, shacl_graph=SHAPES, advanced=True, focus_nodes=None if focus is None else [focus])
     return ok, text
 
 
@@ -58,7 +57,9 @@ def broken(union: Graph, remove: tuple, add: tuple | None = None) -> Graph:
 )
 def test_broken_fact_is_reported(union: Graph, remove: tuple, add: tuple | None, path: str) -> None:
     assert (FIGURE, RDF.type, PK.BudgetFigure) in union
-    ok, text = conforms(broken(union, remove, add))
+    # Validating only the broken node is at least as strict as validating the whole graph (the
+    # same result on that node; the rest is checked by test_built_graph_conforms), and 5x faster.
+    ok, text = conforms(broken(union, remove, add), focus=remove[0])
     assert not ok
     assert f"Result Path: pk:{path}" in text
 

@@ -20,11 +20,11 @@ import networkx as nx
 import pytest
 from rdflib import Dataset
 
-from policykg.graph.store import load_dataset
 from policykg.viz import project
 from policykg.viz.browser import PageLog, chromium, executable, open_page
 from policykg.viz.render import render_html
 
+pytestmark = pytest.mark.browser
 
 # view → (options, node key, texts its tooltip must show, Japanese label to search)
 CASES = {
@@ -45,8 +45,8 @@ assert len(CASES) == 5
 
 
 @pytest.fixture(scope="module")
-def ds(bundled_build: Path) -> Dataset:
-    return load_dataset(bundled_build)
+def ds(bundled_dataset: Dataset) -> Dataset:
+    return bundled_dataset
 
 
 @pytest.fixture(scope="module")

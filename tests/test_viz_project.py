@@ -18,7 +18,6 @@ from rdflib import Dataset
 
 from policykg.cli import main
 from policykg.errors import QueryError
-from policykg.graph.store import load_dataset
 from policykg.viz import Format, project, write
 from policykg.viz.render import render_html, to_network
 from policykg.viz.static import render_svg
@@ -30,8 +29,8 @@ def build_dir(bundled_build: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def ds(build_dir: Path) -> Dataset:
-    return load_dataset(build_dir)
+def ds(bundled_dataset: Dataset) -> Dataset:
+    return bundled_dataset
 
 
 def test_funding_flow_fy2025(ds: Dataset) -> None:
