@@ -61,6 +61,9 @@ def test_every_package_of_pyproject_is_a_folder_of_its_own() -> None:
     assert len(set(FOLDERS.values())) == len(FOLDERS), "two import names share a folder"
     assert not (CHECKOUT / "policykg").exists(), "a folder called policykg would shadow the installed package"
     assert len(MODULES) >= 45
+    unlisted = [m.name for p in PACKAGES for m in pkgutil.iter_modules(importlib.import_module(p).__path__, p + ".")
+                if m.ispkg and m.name not in PACKAGES]
+    assert not unlisted, f"packages missing from [tool.setuptools] packages (not installed by a wheel): {unlisted}"
 
 
 def test_every_module_is_loaded_once_from_one_root() -> None:
