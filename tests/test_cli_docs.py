@@ -118,3 +118,57 @@ def test_png_without_playwright_names_the_extra(bundled_build: Path, tmp_path: P
         "error: drawing in headless Chromium (PNG output) needs the playwright package: "
         "pip install 'policykg[png]'"]
     assert not out.exists()
+
+
+def _choices(command: str, param: str) -> list[str]:
+    (option,) = [p for p in main.commands[command].params if p.name == param]
+    return list(option.type.choices)
+
+
+def test_every_choice_is_the_library_enum() -> None:
+    """The CLI imports its stages lazily (fast --help), so its choices are literals; each must be
+    exactly the values of the enum the library takes, in the same order."""
+    from policykg.graph import export, validate
+    from policykg.graph.backends import Backend
+    from policykg.queries import formats
+    from policykg.report import render
+    from policykg.viz import Format as VizFormat
+    from policykg.viz.project import VIEWS
+
+    pairs = {("query", "backend"): [b.value for b in Backend],
+             ("query", "fmt"): [f.value for f in formats.Format],
+             ("export", "fmt"): [f.value for f in export.Format],
+             ("validate", "fmt"): [f.value for f in validate.ReportFormat],
+             ("report", "fmt"): [f.value for f in render.ReportFormat],
+             ("viz", "fmt"): [f.value for f in VizFormat],
+             ("viz", "view"): list(VIEWS)}
+    for (command, param), values in pairs.items():
+        assert _choices(command, param) == values, f"policykg {command} --{param}"
+
+
+def test_backend_help_says_what_auto_picks() -> None:
+    """`auto` is Oxigraph in memory, or on disk when memory is short, never rdflib
+    (``choose_backend``); the help said rdflib once."""
+    from policykg.graph.backends import Backend, choose_backend
+
+    picks = {choose_backend(size, free) for size in (10**4, 10**7, 10**9, 10**11)
+             for free in (None, 1 << 30, 64 << 30)}
+    assert picks == {Backend.OXIGRAPH, Backend.OXIGRAPH_DISK}
+    (option,) = [p for p in main.commands["query"].params if p.name == "backend"]
+    assert option.default == Backend.AUTO.value
+    assert option.help == "Query engine: auto is Oxigraph in memory, or on disk when memory is short."
+
+
+def test_png_without_playwright_in_a_fresh_process(bundled_build: Path, tmp_path: Path) -> None:
+    """The real command, in its own process with playwright unimportable: one line on stderr naming
+    the extra, exit 8, no traceback, no file."""
+    out = tmp_path / "law.png"
+    script = ("import sys\nsys.modules['playwright'] = None  # import playwright now raises ImportError\n"
+              "from policykg.cli import main\nmain()\n")
+    proc = subprocess.run([sys.executable, "-c", script, "viz", "law", "--build-dir", str(bundled_build),
+                           "--out", str(out)], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == ExitCode.MISSING_EXTRA == 8, proc.stderr
+    assert proc.stderr.splitlines() == [
+        "error: drawing in headless Chromium (PNG output) needs the playwright package: "
+        "pip install 'policykg[png]'"]
+    assert proc.stdout == "" and not out.exists()

@@ -61,6 +61,9 @@ def test_every_package_of_pyproject_is_a_folder_of_its_own() -> None:
     assert len(set(FOLDERS.values())) == len(FOLDERS), "two import names share a folder"
     assert not (CHECKOUT / "policykg").exists(), "a folder called policykg would shadow the installed package"
     assert len(MODULES) >= 45
+    unlisted = [m.name for p in PACKAGES for m in pkgutil.iter_modules(importlib.import_module(p).__path__, p + ".")
+                if m.ispkg and m.name not in PACKAGES]
+    assert not unlisted, f"packages missing from [tool.setuptools] packages (not installed by a wheel): {unlisted}"
 
 
 def test_every_module_is_loaded_once_from_one_root() -> None:
@@ -126,10 +129,11 @@ def test_the_layer_check_catches_an_upward_import(tmp_path: Path) -> None:
     assert LAYERS[package_of(found[0][1])] > LAYERS["policykg.graph"]
 
 
-def _third_party_imports() -> dict[str, set[str]]:
+def _third_party_imports(files: dict[str, Path] = MODULES) -> dict[str, set[str]]:
+    """Top-level name of every absolute import that is neither stdlib nor policykg -> who imports it."""
     stdlib = sys.stdlib_module_names
     out: dict[str, set[str]] = {}
-    for name, path in MODULES.items():
+    for name, path in files.items():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 tops = [a.name.split(".")[0] for a in node.names]
@@ -171,3 +175,19 @@ def test_declared_dependencies_are_installed(dist: str) -> None:
     requires = importlib.metadata.requires("policykg") or []
     assert any(_requirement_name(r) == dist and "extra ==" not in r for r in requires)
     assert importlib.metadata.version(dist)
+
+
+def test_every_third_party_import_of_the_tests_is_declared() -> None:
+    """The suite's own imports come from the core dependencies or the ``test`` extra (with what
+    it includes: ``policykg[png]``), so ``pip install -e '.[test]'`` is enough to run it."""
+    project = tomllib.loads((CHECKOUT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project["optional-dependencies"]
+    declared = {_requirement_name(r) for r in project["dependencies"] + extras["test"] + extras["png"]}
+    distributions = importlib.metadata.packages_distributions()
+    tests = {str(p.relative_to(CHECKOUT)): p for p in (CHECKOUT / "tests").rglob("*.py")}
+    local = {p.stem for p in tests.values()}
+    imports = {top: users for top, users in _third_party_imports(tests).items() if top not in local}
+    assert {"pytest", "hypothesis", "SPARQLWrapper"} <= set(imports)
+    missing = {top: sorted(users) for top, users in sorted(imports.items())
+               if not {d.lower().replace("_", "-") for d in distributions.get(top, [top])} & declared}
+    assert not missing, f"the tests import what the test extra does not declare: {missing}"
