@@ -23,7 +23,8 @@ from rdflib import Graph, Literal
 
 from policykg.errors import QueryError
 from policykg.namespace import ID
-from policykg.queries.run import load_query, resolve_entity, run_query
+from policykg.queries.entities import EntityIndex
+from policykg.queries.run import load_query, run_query
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +200,8 @@ def project(view: str, ds: Graph, *, entity: str | None = None, depth: int = 1,
     if kind not in KINDS:
         raise QueryError(f"unknown budget kind {kind!r}; kinds: {', '.join(KINDS)}")
     facts = read_facts(ds)
-    agency_id = short_id(resolve_entity(ds, "agency", agency, "agency")) if agency else None
+    index = EntityIndex(ds)
+    agency_id = short_id(index.resolve("agency", agency, param="agency")) if agency else None
     if view == "overview":
         g = _relation_graph(facts, ("agency", "implementedBy", "program"))
         _recipient_edges(g, facts)
@@ -217,7 +219,7 @@ def project(view: str, ds: Graph, *, entity: str | None = None, depth: int = 1,
             raise QueryError("the entity view needs an entity (e.g. --entity NICT)")
         full = _relation_graph(facts, ("agency", "implementedBy", "program", "operatedBy", "legalBasis"))
         _funding_edges(full, facts, None, kind)
-        centre = short_id(resolve_entity(ds, "entity", entity, "entity"))
+        centre = short_id(index.resolve("entity", entity, param="entity"))
         if centre not in full:
             _add_node(full, facts, centre)
         g = nx.DiGraph(nx.ego_graph(full, centre, radius=depth, undirected=True))
