@@ -46,6 +46,7 @@ class Figure:
     inclusive: bool
     source: str  # document id
     line: int
+    doc_fy: int  # the fiscal year of that document (its pk:fiscalYear)
 
     @property
     def where(self) -> str:
@@ -111,17 +112,18 @@ def read_facts(ds: Graph) -> _Facts:
         figures[short_id(r["measure"])].append(Figure(
             int(r["fy"]), str(r["kind"]), str(r["status"] or ""),
             None if r["amount_jpy"] is None else int(r["amount_jpy"]), str(r["printed"] or ""),
-            bool(r["inclusive"]), str(r["source"]), int(r["line"])))
+            bool(r["inclusive"]), str(r["source"]), int(r["line"]), int(r["doc_fy"])))
     return _Facts(nodes, relations, dict(figures), _rows(ds, "flows"))
 
 
 def pick_figure(figs: list[Figure], fy: int, kind: str) -> Figure | None:
     """The figure a view shows for ``fy``/``kind``: stated with an amount, not 内数, the
-    document of that fiscal year first, then enacted > draft > request, then source order."""
+    document of that fiscal year (its pk:fiscalYear) first, then enacted > draft > request,
+    then source order."""
     cands = [f for f in figs if f.fy == fy and f.kind == kind and f.amount_jpy is not None and not f.inclusive]
     if not cands:
         return None
-    return min(cands, key=lambda f: (not f.source.endswith(f"fy{fy}"), _STATUS_RANK.get(f.status, 3),
+    return min(cands, key=lambda f: (f.doc_fy != fy, _STATUS_RANK.get(f.status, 3),
                                      f.source, f.line))
 
 
