@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from policykg.graph.store import load_dataset  # noqa: E402
+from policykg.queries.entities import EntityIndex  # noqa: E402
 from policykg.queries.run import convert, list_queries, run_query  # noqa: E402
 from policykg.graph.virtuoso import free_port  # noqa: E402
 
@@ -81,6 +82,7 @@ def example_params(example: str) -> dict[str, str]:
 def build_mix(build_dir: Path, exclude: set[str]) -> tuple[list[Request], dict[str, int], list[str]]:
     """The requests, the row count the query runner (rdflib) gives for each, and variants left out."""
     ds = load_dataset(build_dir)
+    index = EntityIndex(ds)
     mix: list[Request] = []
     reference: dict[str, int] = {}
     dropped: list[str] = []
@@ -91,11 +93,11 @@ def build_mix(build_dir: Path, exclude: set[str]) -> tuple[list[Request], dict[s
         reference[nq.name] = len(ds.query(nq.prepared))  # unparameterised, even where a parameter is required
         params = example_params(nq.example)
         if params and "GROUP BY" not in nq.text.upper():  # a trailing VALUES joins after grouping
-            terms = {nq.param(k).var: convert(ds, nq.param(k), v) for k, v in params.items()}
+            terms = {nq.param(k).var: convert(index, nq.param(k), v) for k, v in params.items()}
             values = ("\nVALUES (" + " ".join(f"?{v}" for v in terms) + ") { ("
                       + " ".join(t.n3() for t in terms.values()) + ") }\n")
             texts.append((nq.name + "+example", nq.text + values))
-            reference[nq.name + "+example"] = len(run_query(ds, nq, params))
+            reference[nq.name + "+example"] = len(run_query(ds, nq, params, index=index))
         elif params:
             dropped.append(f"{nq.name}+example (GROUP BY: a trailing VALUES would join after grouping)")
         mix += [Request(name, text, ACCEPTS[len(mix) % len(ACCEPTS)]) for name, text in texts]

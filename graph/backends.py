@@ -148,7 +148,6 @@ class RdflibStore:
 
     def __init__(self, ds: Dataset) -> None:
         self.ds = ds  # the raw engine: ds.query(any SPARQL)
-        self.entity_index: dict = {}  # names → entities, filled by the query runner
 
     def select(self, query: object, bindings: Mapping[str, object] | None = None,
                project: tuple[str, ...] = ()) -> Result:
@@ -187,7 +186,6 @@ class OxigraphStore:
     def __init__(self, store: ox.Store, backend: Backend) -> None:
         self.store = store  # the raw engine: store.query(any SPARQL); GRAPH ?g sees the documents
         self.backend = backend
-        self.entity_index: dict = {}  # names → entities, filled by the query runner
 
     def __len__(self) -> int:
         return len(self.store)

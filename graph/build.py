@@ -180,6 +180,7 @@ class _DocBuilder:
         self.doc_iri = doc_iri(doc.id)
         self.serial: Counter = Counter()
         self.measure_agency: dict[URIRef, URIRef] = {}
+        self.measure_entity: dict[URIRef, Entity] = {}  # registered measures by IRI
         self._describe_document()
 
     def _describe_document(self) -> None:
@@ -224,6 +225,7 @@ class _DocBuilder:
         entity = self.registry.find(Kind.MEASURE, name)
         if entity is not None:
             iri = entity_iri(entity)
+            self.measure_entity[iri] = entity
         else:
             digest = hashlib.sha256(squash(name).encode()).hexdigest()[:12]
             iri = ID[f"measure/unregistered-{digest}"]
@@ -415,9 +417,8 @@ class _DocBuilder:
         self._cite(node, rec.source)
 
     def _registered_agency(self, measure: URIRef, span: R.SourceSpan) -> URIRef:
-        key = str(measure).rsplit("/", 1)[-1]
-        entity = self.registry.get(Kind.MEASURE, key)
-        parent = self.registry.parent_of(entity)
+        entity = self.measure_entity.get(measure)  # None for a minted (unregistered) measure
+        parent = self.registry.parent_of(entity) if entity is not None else None
         if parent is None:
             raise BuildError(f"{span}: funder 国 but the measure has no agency")
         return entity_iri(parent)

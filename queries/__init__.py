@@ -5,8 +5,9 @@
 True
 """
 
+from .entities import EntityIndex
 from .formats import Format, format_result
-from .run import NamedQuery, Param, list_queries, load_query, resolve_entity, run_query
+from .run import NamedQuery, Param, list_queries, load_query, run_query
 
-__all__ = ["Format", "NamedQuery", "Param", "format_result", "list_queries", "load_query", "resolve_entity",
+__all__ = ["EntityIndex", "Format", "NamedQuery", "Param", "format_result", "list_queries", "load_query",
            "run_query"]

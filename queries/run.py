@@ -16,7 +16,8 @@ with ``initBindings`` — values are never pasted into query text. TYPE is one o
 :data:`PARAM_TYPES`; ``one-of(a|b)`` accepts only the listed words. Entity types
 (``measure``, ``agency``, ``body``, ``law``, ``program``, ``entity``) accept an IRI,
 a key or any label (skos:prefLabel/altLabel, rdfs:label, a figure's
-pk:nameAsStated), compared by :func:`policykg.registry.lookup_key` so spacing,
+pk:nameAsStated), looked up in an :class:`~policykg.queries.entities.EntityIndex`
+of the store, whose keys are :func:`policykg.registry.lookup_key` so spacing,
 full-width and Kangxi-radical variants match.
 
 Parameters are optional unless marked ``required``; an absent one is left
@@ -36,7 +37,6 @@ is refused when the query is parsed.
 
 from __future__ import annotations
 
-import difflib
 import logging
 import re
 from collections.abc import Mapping
@@ -46,8 +46,7 @@ from importlib import resources
 from pathlib import Path
 
 from pyparsing import ParseException
-from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef, Variable
-from rdflib.namespace import DCTERMS, SKOS
+from rdflib import XSD, Graph, Literal, Namespace, URIRef, Variable
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.algebra import traverse
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
@@ -56,14 +55,14 @@ from rdflib.query import Result
 
 from policykg.errors import QueryError
 from policykg.graph.backends import OxigraphStore, RdflibStore, Store
-from policykg.namespace import PK, PREFIXES
+from policykg.namespace import PREFIXES
 from policykg.normalize import fiscal_year_from_text, nfkc
-from policykg.registry import lookup_key
 
+from .entities import ENTITY_CLASSES, EntityIndex
 from .formats import Format, format_result
 
 __all__ = [
-    "Format", "NamedQuery", "Param", "PARAM_TYPES", "format_result", "list_queries",
+    "EntityIndex", "Format", "NamedQuery", "Param", "PARAM_TYPES", "format_result", "list_queries",
     "load_query", "query_dir", "run_query",
 ]
 
@@ -72,18 +71,10 @@ log = logging.getLogger(__name__)
 #: Prefixes every query may use without declaring them (the .rq files declare theirs anyway).
 INIT_NS = {prefix: Namespace(iri) for prefix, iri in PREFIXES.items()}
 
-_ENTITY_CLASSES: dict[str, tuple[URIRef, ...]] = {
-    "measure": (PK.Measure,),
-    "agency": (PK.Agency,),
-    "body": (PK.Agency, PK.ImplementingBody),
-    "law": (PK.Law,),
-    "program": (PK.Program,),
-    "entity": (PK.Agency, PK.ImplementingBody, PK.Program, PK.Law, PK.Measure, PK.StrategyArea),
-}
 _SCALARS = ("fiscal-year", "xsd:integer", "xsd:decimal", "xsd:string", "xsd:boolean", "iri", "article",
             "document")
 #: Parameter types a header may declare (plus ``one-of(a|b|…)``).
-PARAM_TYPES = (*_SCALARS, *_ENTITY_CLASSES)
+PARAM_TYPES = (*_SCALARS, *ENTITY_CLASSES)
 _ONE_OF = re.compile(r"one-of\(([^()\s]+)\)")
 _PARAM_LINE = re.compile(r"@param\s+(?P<name>[A-Za-z_]\w*)\s+(?P<type>\S+)(?P<rest>.*)")
 
@@ -227,14 +218,22 @@ def _variables(prepared: Query) -> set[str]:
     return found
 
 
-def run_query(ds: Graph | Store, query: NamedQuery | str | Path, params: Mapping[str, str] | None = None) -> Result:
+def run_query(ds: Graph | Store, query: NamedQuery | str | Path, params: Mapping[str, str] | None = None,
+              *, index: EntityIndex | None = None) -> Result:
     """Run a named query (or a loaded one) on ``ds`` with ``params`` bound as RDF terms.
 
     ``ds`` is an rdflib graph or a store of :mod:`policykg.graph.backends`; on
     Oxigraph the bindings are ``substitutions`` (see :meth:`OxigraphStore.select`).
+    Entity and document parameters are resolved with ``index``, an
+    :class:`EntityIndex` of ``ds`` kept by a caller that runs many queries on one
+    store; without one, a new index reads the names it needs from ``ds``.
     """
+    if index is None:
+        index = EntityIndex(ds)
+    elif index.store is not ds:
+        raise ValueError("run_query: the EntityIndex was built from another store")
     nq = query if isinstance(query, NamedQuery) else load_query(query)
-    bindings = bind_params(ds, nq, params or {})
+    bindings = bind_params(index, nq, params or {})
     log.debug("running %s with %s", nq.name, bindings)
     if isinstance(ds, OxigraphStore):
         return ds.select(nq.text, bindings, project=nq.columns)
@@ -242,12 +241,12 @@ def run_query(ds: Graph | Store, query: NamedQuery | str | Path, params: Mapping
     return store.select(nq.prepared, bindings)
 
 
-def bind_params(ds: Graph, nq: NamedQuery, params: Mapping[str, str]) -> dict[str, object]:
+def bind_params(index: EntityIndex, nq: NamedQuery, params: Mapping[str, str]) -> dict[str, object]:
     """The initBindings of ``params``: unknown or missing required ones raise QueryError."""
     bindings: dict[str, object] = {}
     for name, value in params.items():
         p = nq.param(name)
-        bindings[p.var] = convert(ds, p, value)
+        bindings[p.var] = convert(index, p, value)
     missing = [p.name for p in nq.params if p.required and p.name not in params]
     if missing:
         raise QueryError(f"query {nq.name!r} needs parameter(s) {', '.join(missing)} "
@@ -255,8 +254,9 @@ def bind_params(ds: Graph, nq: NamedQuery, params: Mapping[str, str]) -> dict[st
     return bindings
 
 
-def convert(ds: Graph, p: Param, value: str) -> Literal | URIRef:
-    """One parameter value as the RDF term of its declared type (entities resolved in ``ds``).
+def convert(index: EntityIndex | None, p: Param, value: str) -> Literal | URIRef:
+    """One parameter value as the RDF term of its declared type (entities and documents
+    resolved with ``index``; scalar types need none).
 
     >>> year = Param("fiscal_year", "fiscal-year", "fiscal_year", False, "")
     >>> convert(None, year, "令和6年度"), convert(None, year, "２０２４")
@@ -290,9 +290,11 @@ def convert(ds: Graph, p: Param, value: str) -> Literal | URIRef:
         if text not in choices:
             raise QueryError(f"parameter {p.name}: {value!r} is not one of {', '.join(choices)}")
         return Literal(text)
+    if index is None:
+        raise TypeError(f"convert: parameter {p.name} of type {p.type} needs an EntityIndex")
     if p.type == "document":
-        return _document(ds, p, value)
-    return resolve_entity(ds, p.type, value, p.name)
+        return index.document(value, param=p.name)
+    return index.resolve(p.type, value, param=p.name)
 
 
 def _iri(p: Param, value: str) -> URIRef:
@@ -300,67 +302,3 @@ def _iri(p: Param, value: str) -> URIRef:
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+", iri):
         raise QueryError(f"parameter {p.name}: {value!r} is not an IRI")
     return URIRef(iri)
-
-
-def _document(ds: Graph, p: Param, value: str) -> URIRef:
-    docs = {}
-    for doc in ds.subjects(RDF.type, PK.SourceDocument):
-        for name in (doc, ds.value(doc, DCTERMS.identifier), ds.value(doc, PK.originalFile)):
-            if name is not None:
-                docs[str(name)] = doc
-    if value.strip() in docs:
-        return docs[value.strip()]
-    ids = sorted(str(ds.value(d, DCTERMS.identifier)) for d in set(docs.values()))
-    raise QueryError(f"parameter {p.name}: no source document {value!r}; documents: {', '.join(ids)}")
-
-
-def resolve_entity(ds: Graph, kind: str, value: str, param: str = "") -> URIRef:
-    """The IRI of the ``kind`` entity named ``value`` (an IRI, key or any label).
-
-    No match raises QueryError listing close names; two or more raise listing them.
-    """
-    where = f"parameter {param}: " if param else ""
-    members, index = _entity_index(ds, kind)
-    stripped = value.strip().removeprefix("<").removesuffix(">")
-    if re.match(r"https?://", stripped):
-        if URIRef(stripped) in members:
-            return URIRef(stripped)
-        raise QueryError(f"{where}no {kind} with IRI <{stripped}>")
-    key = lookup_key(value)
-    found = index.get(key, set())
-    if len(found) == 1:
-        return next(iter(found))
-    if found:
-        listed = "; ".join(f"<{iri}> {_label(ds, iri)}" for iri in sorted(found))
-        raise QueryError(f"{where}{kind} {value!r} is ambiguous: {listed}")
-    close = difflib.get_close_matches(key, list(index), n=5, cutoff=0.5)
-    close += [k for k in sorted(index) if key and key in k and k not in close][:5]
-    hint = "; ".join(sorted({_label(ds, iri) for k in close for iri in index[k]}))
-    raise QueryError(f"{where}no {kind} named {value!r}" + (f"; close matches: {hint}" if hint else ""))
-
-
-def _entity_index(ds: Graph | Store, kind: str) -> tuple[set[URIRef], dict[str, set[URIRef]]]:
-    """The ``kind`` entities and their names by lookup key; kept by a store (built graphs do not change)."""
-    cache = getattr(ds, "entity_index", None)
-    if cache is not None and kind in cache:
-        return cache[kind]
-    classes = _ENTITY_CLASSES[kind]
-    members = {s for cls in classes for s in ds.subjects(RDF.type, cls)}
-    index: dict[str, set[URIRef]] = {}
-    for s in members:
-        for prop in (SKOS.prefLabel, SKOS.altLabel, RDFS.label, SKOS.notation):
-            for label in ds.objects(s, prop):
-                index.setdefault(lookup_key(str(label)), set()).add(s)
-    if kind in ("measure", "entity"):
-        for figure, name in ds.subject_objects(PK.nameAsStated):
-            scope = ds.value(figure, PK.scope)
-            if scope in members:
-                index.setdefault(lookup_key(str(name)), set()).add(scope)
-    if cache is not None:
-        cache[kind] = (members, index)
-    return members, index
-
-
-def _label(ds: Graph, iri: URIRef) -> str:
-    labels = [lit for lit in ds.objects(iri, SKOS.prefLabel) if getattr(lit, "language", None) == "ja"]
-    return str(labels[0]) if labels else str(iri)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from policykg.errors import QueryError
 from policykg.graph.backends import Backend, open_store
+from policykg.queries.entities import EntityIndex
 from policykg.queries.run import format_result, list_queries, query_dir, run_query
 from policykg.serve.protocol import NotAcceptable, TooManyRows
 
@@ -29,7 +30,8 @@ NAMED_FORMATS = {
     "application/sparql-results+json": "json", "application/json": "json",
     "text/csv": "csv", "text/tab-separated-values": "tsv",
 }
-_stores: dict[Path, object] = {}  # one Oxigraph store per worker process, opened on first use
+#: one Oxigraph store and the index of its entities' names per worker process, opened on first use
+_stores: dict[Path, tuple[object, EntityIndex]] = {}
 
 
 def query_index() -> dict[str, dict]:
@@ -53,8 +55,10 @@ def evaluate_named(build_dir: Path, name: str, params: tuple[tuple[str, str], ..
     if not (query_dir() / f"{name}.rq").is_file() or not name.replace("-", "").isalnum():
         raise QueryError(f"unknown query {name!r}; GET /queries lists them")
     if build_dir not in _stores:
-        _stores[build_dir] = open_store(build_dir, Backend.OXIGRAPH)
-    result = run_query(_stores[build_dir], name, dict(params))
+        store = open_store(build_dir, Backend.OXIGRAPH)
+        _stores[build_dir] = store, EntityIndex(store)
+    store, index = _stores[build_dir]
+    result = run_query(store, name, dict(params), index=index)
     rows = len(result) if result.type == "SELECT" else 1
     if rows > max_rows:
         raise TooManyRows(f"the result has more than {max_rows} rows (the endpoint's row limit); "

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from policykg.cli import main
 from policykg.graph.backends import OXIGRAPH_DIR, Backend, ensure_disk_store, open_store
+from policykg.queries.entities import EntityIndex
 from policykg.queries.run import format_result, list_queries, load_query, run_query
 
 
@@ -76,6 +77,18 @@ def test_same_rows_on_every_store(stores: dict, name: str, params: dict[str, str
     assert outputs[Backend.OXIGRAPH_DISK] == reference
     if params == _example(name) and name != "program-facts":  # the corpus states no CYDER fact
         assert reference[0].count("\n") > 1, "the example gives at least one row"
+
+
+def test_stores_hold_no_query_state_and_index_alike(stores: dict) -> None:
+    reference = EntityIndex(stores[Backend.RDFLIB])
+    for backend, store in stores.items():
+        run_query(store, "body-activity", {"body": "IPA"})
+        assert set(vars(store)) <= {"ds", "store", "backend"}, backend  # the raw engine only
+        index = EntityIndex(store)
+        for kind in ("entity", "measure", "body"):
+            assert index.names(kind) == reference.names(kind), (backend, kind)
+        assert str(index.resolve("body", "ＩＰＡ")) == "https://w3id.org/policykg/id/body/ipa"
+        assert str(index.document("nisc-budget-fy2025")) == "https://w3id.org/policykg/id/doc/nisc-budget-fy2025"
 
 
 def test_oxigraph_default_graph_is_the_merge_not_a_bag(stores: dict) -> None:

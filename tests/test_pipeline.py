@@ -9,11 +9,15 @@ import pytest
 from click.testing import CliRunner
 
 from policykg.cli import main
-from policykg.errors import LoaderError, ManifestError
+from policykg.errors import BuildError, LoaderError, ManifestError
+from policykg.graph.build import build_dataset, doc_iri
 from policykg.graph.store import GRAPH_FILE, REPORT_FILE, read_build_report
 from policykg.records import BuildWarning
 from policykg.graph.pipeline import build
-from policykg.sources import corpus_dir
+from policykg.namespace import ID, PK
+from policykg.records import FundingFlow, SourceSpan
+from policykg.registry import Registry
+from policykg.sources import corpus_dir, load_manifest
 
 
 def test_same_corpus_gives_byte_identical_output(bundled_build: Path, tmp_path: Path) -> None:
@@ -123,3 +127,19 @@ def test_build_report_warnings_are_records_with_their_lines(bundled_build: Path)
         encoding="utf-8").split("\n")
     assert corpus[216 - 1] == "国 交付"
     assert corpus[248 - 1].startswith("（事業主体）") and corpus[249 - 1].startswith("（事業スキーム）")
+
+
+def test_funder_kuni_is_the_registered_measures_agency() -> None:
+    # nisc-budget-fy2025:221 「国 補助 独立行政法人情報処理推進機構(IPA)」 under
+    # 産業サイバーセキュリティ対策の強化に向けた環境整備事業, whose registry parent is meti.
+    [doc] = [d for d in load_manifest() if d.id == "nisc-budget-fy2025"]
+    flow = FundingFlow("産業サイバーセキュリティ対策の強化に向けた環境整備事業", "国", "IPA", "補助", None,
+                       "国 補助 独立行政法人情報処理推進機構(IPA)", SourceSpan(doc.id, 221, 221))
+    ds, _ = build_dataset([(doc, [flow])], Registry.load())
+    g = ds.graph(doc_iri(doc.id))
+    node = ID["flow/nisc-budget-fy2025/L221-1"]
+    assert g.value(node, PK.funder) == ID["agency/meti"]
+    assert g.value(node, PK.measure) == ID["measure/meti-industrial-cybersecurity-environment"]
+    unregistered = FundingFlow("どこにもない事業", "国", "IPA", "補助", None, "国 補助 IPA", SourceSpan(doc.id, 9, 9))
+    with pytest.raises(BuildError, match="nisc-budget-fy2025:9: funder 国 but the measure has no agency"):
+        build_dataset([(doc, [unregistered])], Registry.load())

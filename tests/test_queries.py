@@ -20,12 +20,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rdflib import Dataset, URIRef
+from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import SKOS
 
 from policykg.cli import main
 from policykg.errors import QueryError
 from policykg.queries.formats import display_width
-from policykg.queries.run import format_result, list_queries, load_query, resolve_entity, run_query
+from policykg.queries.entities import EntityIndex
+from policykg.registry import lookup_key
+from policykg.queries.run import format_result, list_queries, load_query, run_query
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 ID = "https://w3id.org/policykg/id/"
@@ -421,18 +424,44 @@ def test_unknown_missing_and_malformed_params(ds: Dataset, tmp_path: Path) -> No
 
 
 def test_entity_resolution(ds: Dataset) -> None:
+    index = EntityIndex(ds)
     ipa = ID + "body/ipa"
     for name in ("IPA", "ＩＰＡ", "情報処理推進機構", "独立行政法人情報処理推進機構", "ipa", f"<{ipa}>"):
-        assert str(resolve_entity(ds, "body", name)) == ipa, name
+        assert str(index.resolve("body", name)) == ipa, name
     # 001:11 spelling with the Kangxi radical ⽣
-    assert str(resolve_entity(ds, "measure", "厚⽣労働省及び関係機関等における情報セキュリティ対策推進費")) == (
+    assert str(index.resolve("measure", "厚⽣労働省及び関係機関等における情報セキュリティ対策推進費")) == (
         ID + "measure/mhlw-information-security-promotion")
     with pytest.raises(QueryError, match="close matches: 厚生労働省"):
-        resolve_entity(ds, "agency", "厚生労省")
+        index.resolve("agency", "厚生労省")
     with pytest.raises(QueryError, match="is ambiguous"):  # a measure and a programme share this name
-        resolve_entity(ds, "entity", "IPAによる有望セキュリティ・スタートアップ製品・サービス等の積極的な調達実証事業")
+        index.resolve("entity", "IPAによる有望セキュリティ・スタートアップ製品・サービス等の積極的な調達実証事業")
     with pytest.raises(QueryError, match="no agency with IRI"):
-        resolve_entity(ds, "agency", ipa)
+        index.resolve("agency", ipa)
+
+
+def test_entity_index_keys_are_nfkc_lookup_keys(ds: Dataset) -> None:
+    # 情報処理推進機構 is the body's prefLabel (registry.toml); its key is the NFKC-folded, casefolded form.
+    names = EntityIndex(ds).names("body")
+    assert names["ipa"] == {URIRef(ID + "body/ipa")}
+    assert names["情報処理推進機構"] == {URIRef(ID + "body/ipa")}
+    assert all(key == lookup_key(key) for key in names)
+
+
+def test_run_query_resolves_with_the_index_it_is_given(ds: Dataset) -> None:
+    g = Graph()
+    for s, p, o, _ in ds.quads():  # the merge of the documents' graphs
+        g.add((s, p, o))
+    index = EntityIndex(g)
+    assert index.resolve("body", "IPA") == URIRef(ID + "body/ipa")  # reads the bodies' names once
+    for prop in (SKOS.altLabel, SKOS.notation):  # a built graph does not change; this one does
+        g.remove((URIRef(ID + "body/ipa"), prop, None))
+    # The index kept the names it read: the runner binds ?body with it, not with a new look-up.
+    bound = run_query(g, "body-activity", {"body": "IPA"}, index=index)
+    assert format_result(bound, "tsv") == format_result(run_query(ds, "body-activity", {"body": "IPA"}), "tsv")
+    with pytest.raises(QueryError, match="no body named 'IPA'"):
+        run_query(g, "body-activity", {"body": "IPA"})  # a new index reads the changed graph
+    with pytest.raises(ValueError, match="another store"):
+        run_query(ds, "body-activity", {"body": "IPA"}, index=index)
 
 
 def test_an_unbound_optional_param_does_not_filter(ds: Dataset) -> None:

@@ -19,6 +19,7 @@ from rdflib import Dataset
 from policykg.cli import main
 from policykg.errors import QueryError
 from policykg.viz import Format, project, write
+from policykg.viz.project import Figure, pick_figure, read_facts
 from policykg.viz.render import render_html, to_network
 from policykg.viz.static import render_svg
 
@@ -49,6 +50,25 @@ def test_funding_flow_fy2025(ds: Dataset) -> None:
     # Only flows stated in FY2025 documents: the FY2023 flow of 産業サイバーセキュリティ強靱化事業 is absent.
     assert all(d["fy"] == 2025 for _, _, d in g.edges(data=True))
     assert "measure/meti-industrial-cybersecurity-resilience" not in g
+
+
+def test_figures_carry_their_documents_fiscal_year(ds: Dataset) -> None:
+    # corpus/manifest.toml: meti-icsws-wg3-10 is a FY2025 document though its id names no year.
+    facts = read_facts(ds)
+    years = {(f.source, f.doc_fy) for figs in facts.figures.values() for f in figs}
+    assert years == {("nisc-budget-fy2025", 2025), ("nisc-budget-fy2024", 2024), ("nisc-budget-fy2023", 2023),
+                     ("nisc-budget-fy2020", 2020), ("meti-icsws-wg3-10", 2025)}
+
+
+def test_pick_figure_prefers_the_document_of_that_year_by_its_fiscal_year() -> None:
+    def fig(source: str, doc_fy: int, status: str) -> Figure:
+        return Figure(2025, "initial", status, 3_000_000_000, "30.0億円", False, source, 10, doc_fy)
+
+    earlier = fig("nisc-budget-fy2024", 2024, "draft")  # a FY2024 document's draft for FY2025
+    same_year = fig("meti-icsws-wg3-10", 2025, "request")  # a FY2025 document, no year in its id
+    assert pick_figure([earlier, same_year], 2025, "initial") == same_year
+    assert pick_figure([earlier, fig("nisc-budget-fy2025", 2025, "enacted"), same_year], 2025, "initial").source == (
+        "nisc-budget-fy2025")  # same year: enacted before request
 
 
 def test_entity_nict_neighbourhood(ds: Dataset) -> None:

@@ -45,7 +45,7 @@ class Figure:
     inclusive: bool
     source: str  # document id
     line: int
-    document_fy: int | None = None  # the fiscal year of the stating document (its pk:fiscalYear)
+    doc_fy: int | None = None  # the fiscal year of the stating document (its pk:fiscalYear)
 
     @property
     def where(self) -> str:
@@ -122,7 +122,7 @@ def pick_figure(figs: list[Figure], fy: int, kind: str) -> Figure | None:
     cands = [f for f in figs if f.fy == fy and f.kind == kind and f.amount_jpy is not None and not f.inclusive]
     if not cands:
         return None
-    return min(cands, key=lambda f: (f.document_fy != fy, _STATUS_RANK.get(f.status, 3),
+    return min(cands, key=lambda f: (f.doc_fy != fy, _STATUS_RANK.get(f.status, 3),
                                      f.source, f.line))
 
 
