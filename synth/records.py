@@ -70,7 +70,7 @@ def synthetic_document(u: Universe, series: int, year: int) -> tuple[Document, l
         title=f"政府のサイバーセキュリティに関する予算（合成 {doc_id}）",
         title_en=f"Synthetic cybersecurity budget summary {doc_id}",
         issuer="内閣サイバーセキュリティセンター", issuer_key="nisc", fiscal_year=year,
-        layout=Layout.NISC_PDFTEXT, strategy=edition,  # a layout a real build has (Layout has no "synthetic")
+        layout=Layout.SYNTHETIC, strategy=edition,
     )
     reg = u.registry
     in_edition = [e for e in reg.entities(Kind.AREA) if e.edition == edition]

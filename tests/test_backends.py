@@ -109,7 +109,8 @@ def test_cli_backend_option_prints_the_same(tmp_path: Path) -> None:
     assert "総務省" in outputs["oxigraph"] and "5050000000" in outputs["oxigraph"]
 
 
-@pytest.mark.parametrize("module", ["policykg.graph.backends", "policykg.synth"])
+@pytest.mark.parametrize("module", ["policykg.graph.backends", "policykg.synth", "policykg.synth.universe",
+                                    "policykg.synth.records"])
 def test_doctests(module: str) -> None:
     import doctest
     import importlib
