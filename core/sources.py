@@ -27,6 +27,7 @@ class Layout(str, Enum):
     NISC_PDFTEXT = "nisc-budget-pdftext"
     NISC_MARKDOWN = "nisc-budget-markdown"
     METI_WG = "meti-wg-markdown"
+    SYNTHETIC = "synthetic"  # made by policykg.synth from records; no text, no loader reads it
 
 
 @dataclass(frozen=True)

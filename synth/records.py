@@ -5,7 +5,7 @@ summary table): the measure with its agency and strategy area; a figure for Y
 (draft) and for Y-1 (initial, enacted), sometimes a supplementary figure, a
 「…の内数」 figure or a measure-page figure; and the facts the measure has
 (:class:`~.universe.Measure`: the same in every document): implementing body
-(事業主体), subsidy rate, plan period, legal basis, programme (sometimes with
+(事業主体), scheme, subsidy target and rate, plan period, legal basis, programme (sometimes with
 its operator) and funding flow. Per document: the overall total, agency
 totals, strategy-area subtotals, agency and area shares and programme facts.
 Names are printed as the registry labels them, so the build resolves every one.
@@ -70,7 +70,7 @@ def synthetic_document(u: Universe, series: int, year: int) -> tuple[Document, l
         title=f"政府のサイバーセキュリティに関する予算（合成 {doc_id}）",
         title_en=f"Synthetic cybersecurity budget summary {doc_id}",
         issuer="内閣サイバーセキュリティセンター", issuer_key="nisc", fiscal_year=year,
-        layout=Layout.NISC_PDFTEXT, strategy=edition,  # a layout a real build has (Layout has no "synthetic")
+        layout=Layout.SYNTHETIC, strategy=edition,
     )
     reg = u.registry
     in_edition = [e for e in reg.entities(Kind.AREA) if e.edition == edition]
@@ -144,15 +144,15 @@ def _measure_row(w: _Writer, r: random.Random, m: Measure, area: Entity, inclusi
 
 
 def _measure_page(w: _Writer, r: random.Random, m: Measure) -> None:
-    """Sometimes a measure page (its figure); the measure's body, subsidy rate and plan period."""
+    """Sometimes a measure page (its figure); the measure's body, scheme, subsidy and plan period."""
     if r.random() < 0.3:
         w.line += 5
         w.figure(R.ScopeKind.MEASURE, m.label, m.amount(w.year), origin=R.Origin.MEASURE_PAGE)
     if m.body:
         w.records.append(R.MeasureAttribute(m.label, "事業主体", m.body, w.span()))
         w.line += 1
-    if m.rate:
-        w.records.append(R.MeasureAttribute(m.label, "補助率", m.rate, w.span()))
+    for key, value in m.attributes:
+        w.records.append(R.MeasureAttribute(m.label, key, value, w.span()))
         w.line += 1
     if m.plan and m.plan[0] <= w.year:
         start, end = m.plan
@@ -163,10 +163,11 @@ def _measure_page(w: _Writer, r: random.Random, m: Measure) -> None:
 def _measure_links(w: _Writer, r: random.Random, m: Measure, operators: dict[str, str]) -> None:
     """The measure's legal basis, programme (with its operator) and funding flow."""
     if m.basis:
-        law, article = m.basis
+        law, article, paragraph, item = m.basis
         main, _, branch = article.partition("の")
         printed = f"{law}第{main}条" + (f"の{branch}" if branch else "")
-        w.records.append(R.LegalBasis(m.label, law, article, "", "", printed, w.span()))
+        printed += (f"第{paragraph}項" if paragraph else "") + (f"第{item}号" if item else "")
+        w.records.append(R.LegalBasis(m.label, law, article, paragraph, item, printed, w.span()))
         w.line += 1
     if m.program:
         operator = operators[m.program] if r.random() < 0.5 else ""

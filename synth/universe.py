@@ -25,6 +25,7 @@ EXAMPLE_PROGRAM = "cyder"
 _INSTRUMENTS = ("交付金", "補助", "委託", "請負")
 _ARTICLES = ("13", "13", "17", "21", "26", "31", "5", "7", "9", "103の2")
 _RATES = ("1/2", "2/3", "定額")
+_TARGETS = ("機器購入費、環境構築費、運営費", "人件費、委託費", "設備整備費")
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,11 @@ class Measure:
     base: int  # yen, FY2025 level
     growth: float  # per year
     body: str = ""  # 事業主体
-    basis: tuple[str, str] | None = None  # (law, article)
+    basis: tuple[str, str, str, str] | None = None  # (law, article, paragraph, item); "" where not stated
     program: str = ""
     flow: tuple[str, str] | None = None  # (recipient, instrument)
     plan: tuple[int, int] | None = None  # (start, end) fiscal years
-    rate: str = ""  # 補助率
+    attributes: tuple[tuple[str, str], ...] = ()  # measure-page lines (事業スキーム, 補助対象, 補助率)
 
     def amount(self, year: int) -> int:
         """The measure's budget in ``year`` (yen, in 0.1億円 steps, at least 0.1億円)."""
@@ -128,14 +129,22 @@ def _facts(m: Measure, r: random.Random, reg: Registry) -> Measure:
     return replace(
         m,
         body=bodies[r.randrange(len(bodies))].label_ja if r.random() < 0.5 else "",
-        basis=(laws[r.randrange(len(laws))].label_ja, _ARTICLES[r.randrange(len(_ARTICLES))])
-        if r.random() < 0.4 else None,
+        basis=_basis(r, laws) if r.random() < 0.4 else None,
         program=programs[r.randrange(len(programs))].label_ja if r.random() < 0.2 else "",
         flow=(bodies[r.randrange(len(bodies))].label_ja, _INSTRUMENTS[r.randrange(len(_INSTRUMENTS))])
         if r.random() < 0.3 else None,
         plan=(start, start + r.randrange(1, 6)) if r.random() < 0.1 else None,
-        rate=_RATES[r.randrange(len(_RATES))] if r.random() < 0.1 else "",
+        attributes=(("事業スキーム", "補助事業"), ("補助対象", _TARGETS[r.randrange(len(_TARGETS))]),
+                    ("補助率", _RATES[r.randrange(len(_RATES))])) if r.random() < 0.1 else (),
     )
+
+
+def _basis(r: random.Random, laws: list[Entity]) -> tuple[str, str, str, str]:
+    """A law, an article and sometimes a paragraph (項) and item (号) of it."""
+    law, article = laws[r.randrange(len(laws))].label_ja, _ARTICLES[r.randrange(len(_ARTICLES))]
+    paragraph = str(r.randint(1, 3)) if r.random() < 0.2 else ""
+    item = str(r.randint(1, 5)) if paragraph and r.random() < 0.5 else ""
+    return law, article, paragraph, item
 
 
 def _examples(measures: list[Measure], reg: Registry) -> list[Measure]:
@@ -148,8 +157,8 @@ def _examples(measures: list[Measure], reg: Registry) -> list[Measure]:
     nict, ipa = reg.get(Kind.BODY, "nict").label_ja, reg.get(Kind.BODY, "ipa").label_ja
     law = reg.get(Kind.LAW, "cybersecurity-basic-act").label_ja
     out = list(measures)
-    out[0] = replace(out[0], body=nict, basis=(law, "13"), program=reg.get(Kind.PROGRAM, EXAMPLE_PROGRAM).label_ja,
-                     flow=(nict, "交付金"))
+    out[0] = replace(out[0], body=nict, basis=(law, "13", "", ""),
+                     program=reg.get(Kind.PROGRAM, EXAMPLE_PROGRAM).label_ja, flow=(nict, "交付金"))
     meti = reg.get(Kind.AGENCY, "meti").label_ja
     first_meti = next((i for i, m in enumerate(out) if m.agency == meti), None)
     if first_meti is not None:
