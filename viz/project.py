@@ -23,7 +23,8 @@ from rdflib import Graph, Literal
 
 from policykg.errors import QueryError
 from policykg.namespace import ID
-from policykg.queries.run import load_query, resolve_entity, run_query
+from policykg.queries.entities import EntityIndex
+from policykg.queries.run import load_query, run_query
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ class Figure:
     inclusive: bool
     source: str  # document id
     line: int
-    doc_fy: int | None = None  # the fiscal year of the stating document (its pk:fiscalYear)
+    doc_fy: int  # the fiscal year of that document (its pk:fiscalYear)
 
     @property
     def where(self) -> str:
@@ -111,14 +112,14 @@ def read_facts(ds: Graph) -> _Facts:
         figures[short_id(r["measure"])].append(Figure(
             int(r["fy"]), str(r["kind"]), str(r["status"] or ""),
             None if r["amount_jpy"] is None else int(r["amount_jpy"]), str(r["printed"] or ""),
-            bool(r["inclusive"]), str(r["source"]), int(r["line"]),
-            None if r["doc_fy"] is None else int(r["doc_fy"])))
+            bool(r["inclusive"]), str(r["source"]), int(r["line"]), int(r["doc_fy"])))
     return _Facts(nodes, relations, dict(figures), _rows(ds, "flows"))
 
 
 def pick_figure(figs: list[Figure], fy: int, kind: str) -> Figure | None:
     """The figure a view shows for ``fy``/``kind``: stated with an amount, not 内数, the
-    document of that fiscal year first, then enacted > draft > request, then source order."""
+    document of that fiscal year (its pk:fiscalYear) first, then enacted > draft > request,
+    then source order."""
     cands = [f for f in figs if f.fy == fy and f.kind == kind and f.amount_jpy is not None and not f.inclusive]
     if not cands:
         return None
@@ -201,7 +202,8 @@ def project(view: str, ds: Graph, *, entity: str | None = None, depth: int = 1,
     if kind not in KINDS:
         raise QueryError(f"unknown budget kind {kind!r}; kinds: {', '.join(KINDS)}")
     facts = read_facts(ds)
-    agency_id = short_id(resolve_entity(ds, "agency", agency, "agency")) if agency else None
+    index = EntityIndex(ds)
+    agency_id = short_id(index.resolve("agency", agency, param="agency")) if agency else None
     if view == "overview":
         g = _relation_graph(facts, ("agency", "implementedBy", "program"))
         _recipient_edges(g, facts)
@@ -219,7 +221,7 @@ def project(view: str, ds: Graph, *, entity: str | None = None, depth: int = 1,
             raise QueryError("the entity view needs an entity (e.g. --entity NICT)")
         full = _relation_graph(facts, ("agency", "implementedBy", "program", "operatedBy", "legalBasis"))
         _funding_edges(full, facts, None, kind)
-        centre = short_id(resolve_entity(ds, "entity", entity, "entity"))
+        centre = short_id(index.resolve("entity", entity, param="entity"))
         if centre not in full:
             _add_node(full, facts, centre)
         g = nx.DiGraph(nx.ego_graph(full, centre, radius=depth, undirected=True))
