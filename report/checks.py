@@ -312,12 +312,12 @@ def disagreements(figures: list[Figure]) -> list[Disagreement]:
 
 
 def _entities(ds: Dataset) -> tuple[list[Entity], list[Entity]]:
-    cites: dict[str, set[str]] = defaultdict(set)
+    cites: dict[str, set[tuple[str, int]]] = defaultdict(set)
     for r in _q(ds, "entity-citations"):
-        cites[str(r.entity)].add(f"{r.source}:{r.line}")
+        cites[str(r.entity)].add((str(r.source), int(r.line)))
     once, never = [], []
     for r in _q(ds, "entities"):
-        found = tuple(sorted(cites.get(str(r.entity), ()), key=_cite_key))
+        found = tuple(f"{doc}:{line}" for doc, line in sorted(cites.get(str(r.entity), ())))
         e = Entity(str(r.entity), str(r["class"]).rsplit("#", 1)[-1], str(r.label), found)
         if len(found) == 1:
             once.append(e)
@@ -326,16 +326,11 @@ def _entities(ds: Dataset) -> tuple[list[Entity], list[Entity]]:
     return once, never
 
 
-def _cite_key(cite: str) -> tuple[str, int]:
-    doc, _, line = cite.rpartition(":")
-    return doc, int(line)
-
-
 def _documents(ds: Dataset, build_report: BuildReportFile) -> list[DocumentSummary]:
     counts: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for r in _q(ds, "class-counts"):
         counts[str(r.source)].append((str(r["class"]).rsplit("#", 1)[-1], int(r.n)))
-    files = {str(r.source): str(r.file) for r in _q(ds, "documents")}
+    files = {str(r.source): str(r.file) for r in _q(ds, "document-files")}
     skipped = [Skipped(w.document, w.lines, w.message, w.text) for w in build_report.warnings]
     return [DocumentSummary(doc, files.get(doc, ""), tuple(counts.get(doc, ())),
                             tuple(s for s in skipped if s.source == doc))

@@ -20,6 +20,7 @@ import random
 from pathlib import Path
 
 from policykg import records as R
+from policykg.money import oku
 from policykg.registry import Entity, Kind
 from policykg.sources import Document, Layout
 
@@ -30,14 +31,14 @@ _UNIT = "億円"
 _OVERALL = "政府全体"
 
 
-def printed_oku(yen: int) -> tuple[str, str]:
-    """The number and the amount text a document prints for ``yen`` in 億円.
+def printed_amount(yen: int) -> tuple[str, str]:
+    """The number and the amount text a document prints for ``yen`` in 億円 (``policykg.money``).
 
-    >>> printed_oku(212_620_000_000)
-    ('2126.2', '2126.2億円')
+    >>> printed_amount(212_620_000_000)
+    ('2,126.2', '2,126.2億円')
     """
-    number = f"{yen / 100_000_000:.1f}"
-    return number, f"{number}{_UNIT}"
+    printed = oku(yen, places=1)
+    return printed.removesuffix(_UNIT), printed
 
 
 class _Writer:
@@ -55,7 +56,7 @@ class _Writer:
                year: int = 0, budget: R.BudgetKind = R.BudgetKind.INITIAL,
                status: R.BudgetStatus = R.BudgetStatus.DRAFT, origin: R.Origin = R.Origin.SUMMARY_TABLE,
                inclusive: bool = False) -> None:
-        number, printed = printed_oku(yen)
+        number, printed = printed_amount(yen)
         self.records.append(R.BudgetFigure(kind, scope, agency, area, year or self.year, budget, status, yen,
                                            number, _UNIT, printed, origin, self.span(), inclusive))
 
