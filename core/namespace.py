@@ -114,6 +114,13 @@ class PK(DefinedNamespace):
     subsidyTarget: URIRef
     unit: URIRef
     ProgramFact: URIRef
+    PlanPeriod: URIRef
+    MeasureAttribute: URIRef
+    attribute: URIRef
+    attributeLabel: URIRef
+    value: URIRef
+    minted: URIRef
+    nameAsPrinted: URIRef
     aboutProgram: URIRef
     factKey: URIRef
     factValue: URIRef

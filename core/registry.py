@@ -96,6 +96,24 @@ def lookup_key(name: str) -> str:
     return squash(name).casefold().translate(_FOLD)
 
 
+#: How the names of government organisations end (内閣府, 消費者庁, 個人情報保護委員会 …).
+_AGENCY_SUFFIX = re.compile(r"(?:省|庁|府|官房|委員会|委|本部|会議|院|局|事務局)$")
+_NOT_A_NAME = re.compile(r"[0-9円:：()（）、。・]")
+
+
+def looks_like_agency(name: str) -> bool:
+    """Whether a printed name is shaped like a government organisation's.
+
+    Table rows begin with the agency in brackets (【総務省】); other bracketed labels
+    (【主な経費】, 【新】, 【令和７年度予算額 ： １１．６億円】) are not agencies.
+
+    >>> [looks_like_agency(n) for n in ("内閣府", "消費者庁", "個人情報保護委", "主な経費", "新", "令和7年度予算額:11.6億円")]
+    [True, True, True, False, False, False]
+    """
+    key = squash(name)
+    return 2 <= len(key) <= 20 and not _NOT_A_NAME.search(key) and bool(_AGENCY_SUFFIX.search(key))
+
+
 def _alias_pattern(alias: str) -> str:
     """A regex matching ``alias`` in NFKC text, white space allowed between characters."""
     key = lookup_key(alias)

@@ -27,6 +27,8 @@ from policykg.normalize import squash
 from policykg.registry import Entity, Kind, Registry
 from policykg.sources import Document
 
+from .resolve import KIND_CLASS, Pending, Resolver, entity_iri
+
 log = logging.getLogger(__name__)
 
 ONTOLOGY_GRAPH = ID["graph/ontology"]
@@ -34,14 +36,6 @@ REGISTRY_GRAPH = ID["graph/registry"]
 GOVERNMENT_TOTAL = ID["scope/government-total"]
 OTHER_AGENCIES = ID["scope/other-agencies"]
 
-_KIND_CLASS = {
-    Kind.AGENCY: PK.Agency,
-    Kind.BODY: PK.ImplementingBody,
-    Kind.PROGRAM: PK.Program,
-    Kind.LAW: PK.Law,
-    Kind.MEASURE: PK.Measure,
-    Kind.AREA: PK.StrategyArea,
-}
 _BUDGET = {R.BudgetKind.INITIAL: PK.Initial, R.BudgetKind.SUPPLEMENTARY: PK.Supplementary}
 _STATUS = {R.BudgetStatus.REQUEST: PK.Request, R.BudgetStatus.DRAFT: PK.Draft, R.BudgetStatus.ENACTED: PK.Enacted}
 _SCOPE = {
@@ -76,10 +70,6 @@ class BuildReport:
         warning = R.BuildWarning.at(source, kind, message, snippet)
         self.warnings.append(warning)
         log.warning("%s", warning)
-
-
-def entity_iri(entity: Entity) -> URIRef:
-    return ID[f"{entity.kind.value}/{entity.key}"]
 
 
 def doc_iri(doc_id: str) -> URIRef:
@@ -123,7 +113,9 @@ def add_document(
         except UnknownEntityError as e:
             report.warn(getattr(rec, "source", doc.id), "unknown-entity", f"skipped: {e}")
         except PolicyKGError as e:
-            raise BuildError(f"{getattr(rec, 'source', doc.id)}: {e}") from e
+            source = str(getattr(rec, "source", doc.id))
+            message = str(e).removeprefix(f"{source}: ")
+            raise BuildError(f"{source} ({doc.path.name}): {message}") from e
 
 
 def registry_graph(g: Graph, registry: Registry) -> None:
@@ -137,7 +129,7 @@ def registry_graph(g: Graph, registry: Registry) -> None:
     for kind in Kind:
         for e in registry.entities(kind):
             iri = entity_iri(e)
-            g.add((iri, RDF.type, _KIND_CLASS[kind]))
+            g.add((iri, RDF.type, KIND_CLASS[kind]))
             g.add((iri, SKOS.prefLabel, Literal(e.label_ja, lang="ja")))
             g.add((iri, RDFS.label, Literal(e.label_ja, lang="ja")))
             if e.label_en:
@@ -173,15 +165,23 @@ def _registry_links(g: Graph, registry: Registry, e: Entity, iri: URIRef) -> Non
 
 
 class _DocBuilder:
-    """Adds one document's records to its named graph."""
+    """Adds one document's records to its named graph, one record at a time (all of it or none)."""
 
     def __init__(self, g: Graph, doc: Document, registry: Registry, report: BuildReport) -> None:
-        self.g, self.doc, self.registry, self.report = g, doc, registry, report
+        self.doc, self.registry, self.report = doc, registry, report
         self.doc_iri = doc_iri(doc.id)
+        self.g = Pending(g)
+        self.names = Resolver(self.g, doc.strategy, registry, self._statement)
         self.serial: Counter = Counter()
         self.measure_agency: dict[URIRef, URIRef] = {}
         self.measure_entity: dict[URIRef, Entity] = {}  # registered measures by IRI
         self._describe_document()
+        self.commit()
+
+    def commit(self) -> None:
+        for warning in self.g.commit():
+            self.report.warnings.append(warning)
+            log.warning("%s", warning)
 
     def _describe_document(self) -> None:
         g, d, iri = self.g, self.doc, self.doc_iri
@@ -209,7 +209,12 @@ class _DocBuilder:
         self.g.add((node, PK.endLine, Literal(span.end_line, datatype=XSD.integer)))
 
     def _state(self, s: URIRef, p: URIRef, o: URIRef | Literal, span: R.SourceSpan, printed: str = "") -> None:
-        """Assert s p o and record where it was read, as a reified rdf:Statement."""
+        """Assert s p o and record where it was read, as a reified rdf:Statement.
+
+        Only for relations a measure can have several of (agency rows, bodies,
+        programmes, legal bases): facts with one value per document are nodes of
+        their own (:meth:`_add_PlanPeriod`, :meth:`_add_MeasureAttribute`).
+        """
         self.g.add((s, p, o))
         stmt = self._node("stmt", span)
         self.g.add((stmt, RDF.type, RDF.Statement))
@@ -227,57 +232,61 @@ class _DocBuilder:
             iri = entity_iri(entity)
             self.measure_entity[iri] = entity
         else:
-            digest = hashlib.sha256(squash(name).encode()).hexdigest()[:12]
-            iri = ID[f"measure/unregistered-{digest}"]
-            if (iri, RDF.type, PK.Measure) not in self.g:
-                self.report.warn(span, "unknown-measure", "measure not in the registry (minted an IRI)", name)
-                self.g.add((iri, RDF.type, PK.Measure))
-                self.g.add((iri, SKOS.prefLabel, Literal(squash(name), lang="ja")))
+            iri = self.names.mint(Kind.MEASURE, name, span)
         if agency and iri not in self.measure_agency:
-            agency_iri = self.organisation(agency)
+            agency_iri = self.names.organisation(agency, span, as_agency=True)
             self.measure_agency[iri] = agency_iri
             if entity is None:
                 self.g.add((iri, PK.agency, agency_iri))
         return iri
 
-    def organisation(self, name: str) -> URIRef:
-        """An agency or body by printed name (agency first)."""
-        found = self.registry.find(Kind.AGENCY, name) or self.registry.find(Kind.BODY, name)
-        if found is None:
-            self.registry.resolve(Kind.BODY, name)  # raises UnknownEntityError with the key
-        return entity_iri(found)
-
-    def area(self, number: int | None, label: str) -> URIRef | None:
-        """The strategy area of this document's strategy edition; a printed label must match."""
-        if number is None or not self.doc.strategy:
-            return None
-        if label:
-            return entity_iri(self.registry.area(self.doc.strategy, number, label))
-        matches = [e for e in self.registry.entities(Kind.AREA)
-                   if e.edition == self.doc.strategy and e.number == number]
-        if len(matches) != 1:
-            raise UnknownEntityError("area", f"({self.doc.strategy}) ({number})", str(number))
-        return entity_iri(matches[0])
+    def area(self, number: int | None, label: str, span: R.SourceSpan) -> URIRef | None:
+        return self.names.area(number, label, span)
 
     # -- records ---------------------------------------------------------
     def add(self, rec: R.Record) -> None:
+        """Add one record's triples and warnings, or (on an error) none of them."""
         handler = getattr(self, f"_add_{type(rec).__name__.rstrip('_')}", None)
         if handler is None:
             self.report.warn(getattr(rec, "source", self.doc.id), "not-mapped",
                              f"record type {type(rec).__name__} not mapped")
             return
-        handler(rec)
+        try:
+            handler(rec)
+        except BaseException:
+            self.g.rollback()
+            raise
+        self.commit()
 
     def _add_Warning(self, rec: R.Warning_) -> None:
-        self.report.warn(rec.source, "loader", rec.message, rec.snippet)
+        self.g.warn(R.BuildWarning.at(rec.source, "loader", rec.message, rec.snippet))
 
     def _add_MeasureMention(self, rec: R.MeasureMention) -> None:
         m = self.measure(rec.name, rec.agency, rec.source)
         self.g.add((m, RDF.type, PK.Measure))
-        self._state(m, PK.agency, self.organisation(rec.agency), rec.source, rec.agency)
-        area = self.area(rec.area, rec.area_label) if rec.area else None
+        agency = self.names.organisation(rec.agency, rec.source, as_agency=True)
+        entity = self.measure_entity.get(m)
+        parent = self.registry.parent_of(entity) if entity is not None else None
+        if parent is not None and entity_iri(parent) != agency:
+            # A measure printed under another agency than the registry's (a move between
+            # ministries): the document's statement is kept; the measure keeps one agency.
+            self.g.warn(R.BuildWarning.at(rec.source, "agency-differs",
+                                          f"printed under {rec.agency}, the registry says {parent.label_ja}",
+                                          rec.name))
+            self._statement(m, PK.agency, agency, rec.source, rec.agency)
+        else:
+            self._state(m, PK.agency, agency, rec.source, rec.agency)
+        area = self.area(rec.area, rec.area_label, rec.source) if rec.area else None
         if area is not None:
             self._state(m, PK.strategyArea, area, rec.source)
+
+    def _statement(self, s: URIRef, p: URIRef, o: URIRef | Literal, span: R.SourceSpan, printed: str) -> None:
+        """A reified statement not asserted (the document says it; the graph does not hold it as fact)."""
+        stmt = self._node("stmt", span)
+        for prop, value in ((RDF.type, RDF.Statement), (RDF.subject, s), (RDF.predicate, p), (RDF.object, o),
+                            (PK.printedText, Literal(printed))):
+            self.g.add((stmt, prop, value))
+        self._cite(stmt, span)
 
     def _add_BudgetFigure(self, rec: R.BudgetFigure) -> None:
         g = self.g
@@ -287,14 +296,14 @@ class _DocBuilder:
             scope = self.measure(rec.scope, rec.agency, rec.source)
             if rec.agency:
                 g.add((node, PK.agencyAsStated, Literal(rec.agency)))
-            area = self.area(rec.area, "") if rec.area else None
+            area = self.area(rec.area, "", rec.source) if rec.area else None
         elif rec.scope_kind is R.ScopeKind.STRATEGY_AREA:
-            scope = self.area(rec.area, rec.scope)
+            scope = self.area(rec.area, rec.scope, rec.source)
             area = scope
             if scope is None:
                 raise BuildError(f"{rec.source}: strategy-area figure without an area number")
         elif rec.scope_kind is R.ScopeKind.AGENCY:
-            scope, area = self.organisation(rec.scope), None
+            scope, area = self.names.organisation(rec.scope, rec.source, as_agency=True), None
         else:
             scope, area = GOVERNMENT_TOTAL, None
         g.add((node, PK.scope, scope))
@@ -314,7 +323,7 @@ class _DocBuilder:
         g.add((node, PK.inclusive, Literal(rec.inclusive)))
         self._cite(node, rec.source)
 
-    def _share(self, cls: URIRef, rec: R.AgencyShare | R.AreaShare, scope: URIRef) -> URIRef:
+    def _share(self, cls: URIRef, rec: R.AgencyShare | R.AreaShare) -> URIRef:
         node = self._node("share", rec.source)
         self.g.add((node, RDF.type, cls))
         self.g.add((node, PK.fiscalYear, Literal(rec.fiscal_year, datatype=XSD.integer)))
@@ -325,57 +334,76 @@ class _DocBuilder:
         return node
 
     def _add_AgencyShare(self, rec: R.AgencyShare) -> None:
-        scope = OTHER_AGENCIES if squash(rec.agency) == "その他" else self.organisation(rec.agency)
-        node = self._share(PK.AgencyShare, rec, scope)
+        if squash(rec.agency) == "その他":
+            scope = OTHER_AGENCIES
+        else:
+            scope = self.names.organisation(rec.agency, rec.source, as_agency=True)
+        node = self._share(PK.AgencyShare, rec)
         self.g.add((node, PK.agency, scope))
         self.g.add((node, PK.agencyAsStated, Literal(rec.agency)))
 
     def _add_AreaShare(self, rec: R.AreaShare) -> None:
-        area = self.area(rec.area, rec.label)
-        node = self._share(PK.AreaShare, rec, area)
+        area = self.area(rec.area, rec.label, rec.source)
+        if area is None:
+            raise BuildError(f"{rec.source}: area share but the document names no strategy edition")
+        node = self._share(PK.AreaShare, rec)
         self.g.add((node, PK.strategyArea, area))
         self.g.add((node, PK.nameAsStated, Literal(rec.label)))
 
     def _add_MeasureAttribute(self, rec: R.MeasureAttribute) -> None:
+        """A labelled line of a measure page, as this document states it: a node of its own."""
         m = self.measure(rec.measure, "", rec.source)
         key = squash(rec.key).strip("()（）")
         prop = _ATTRIBUTE.get(key)
         if prop is not None:
-            self._state(m, prop, Literal(rec.value), rec.source, rec.value)
+            node = self._node("attribute", rec.source)
+            g = self.g
+            g.add((node, RDF.type, PK.MeasureAttribute))
+            g.add((node, PK.measure, m))
+            g.add((node, PK.attribute, prop))
+            g.add((node, PK.attributeLabel, Literal(rec.key)))
+            g.add((node, PK.value, Literal(rec.value)))
+            self._cite(node, rec.source)
         if key == "事業主体":
             # 「…情報通信研究機構（NICT）」 names one body twice: state it once.
-            for body in dict.fromkeys(b for b, _, _ in self._organisations_in(rec.value)):
+            for body in dict.fromkeys(b for b, _, _ in self.names.organisations_in(rec.value)):
                 self._state(m, PK.implementedBy, body, rec.source, rec.value)
 
-    def _organisations_in(self, text: str) -> list[tuple[URIRef, int, int]]:
-        found = [(entity_iri(e), s, t) for e, s, t in self.registry.scan(Kind.BODY, text)]
-        found += [(entity_iri(e), s, t) for e, s, t in self.registry.scan(Kind.AGENCY, text)]
-        return sorted(set(found), key=lambda x: (x[1], str(x[0])))
-
     def _add_PlanPeriod(self, rec: R.PlanPeriod) -> None:
+        """A 計画年度 as this document prints it (the next edition may move its end)."""
         m = self.measure(rec.measure, "", rec.source)
-        self._state(m, PK.planStartYear, Literal(rec.start_year, datatype=XSD.integer), rec.source, rec.printed)
-        self._state(m, PK.planEndYear, Literal(rec.end_year, datatype=XSD.integer), rec.source, rec.printed)
+        node = self._node("plan", rec.source)
+        g = self.g
+        g.add((node, RDF.type, PK.PlanPeriod))
+        g.add((node, PK.measure, m))
+        g.add((node, PK.planStartYear, Literal(rec.start_year, datatype=XSD.integer)))
+        g.add((node, PK.planEndYear, Literal(rec.end_year, datatype=XSD.integer)))
+        g.add((node, PK.printedText, Literal(rec.printed)))
+        self._cite(node, rec.source)
 
     def _add_ProgramMention(self, rec: R.ProgramMention) -> None:
-        program = entity_iri(self.registry.resolve(Kind.PROGRAM, rec.program))
+        program = self.names.entity(Kind.PROGRAM, rec.program, rec.source)
         if rec.operator:
-            self._state(program, PK.operatedBy, self.organisation(rec.operator), rec.source, rec.operator)
+            operator = self.names.organisation(rec.operator, rec.source)
+            self._state(program, PK.operatedBy, operator, rec.source, rec.operator)
         if rec.measure:
             self._state(self.measure(rec.measure, "", rec.source), PK.program, program, rec.source, rec.program)
 
     def _add_LegalBasis(self, rec: R.LegalBasis) -> None:
-        law = self.registry.resolve(Kind.LAW, rec.law)
+        law = self.registry.find(Kind.LAW, rec.law)
+        law_iri = entity_iri(law) if law is not None else self.names.mint(Kind.LAW, rec.law, rec.source)
+        law_key = law.key if law is not None else law_iri.rsplit("/", 1)[-1]
         parts = [p for p in (("art", rec.article), ("para", rec.paragraph), ("item", rec.item)) if p[1]]
         suffix = "-".join(f"{k}{squash(v)}" for k, v in parts) or "whole"
-        basis = ID[f"basis/{law.key}/{hashlib.sha256(suffix.encode()).hexdigest()[:8]}-{suffix}"]
+        basis = ID[f"basis/{law_key}/{hashlib.sha256(suffix.encode()).hexdigest()[:8]}-{suffix}"]
         g = self.g
         g.add((basis, RDF.type, PK.LegalBasis))
-        g.add((basis, PK.law, entity_iri(law)))
+        g.add((basis, PK.law, law_iri))
         for prop, value in ((PK.article, rec.article), (PK.paragraph, rec.paragraph), (PK.item, rec.item)):
             if value:
                 g.add((basis, prop, Literal(value)))
-        g.add((basis, SKOS.prefLabel, Literal(_basis_label(law.label_ja, rec), lang="ja")))
+        label = law.label_ja if law is not None else squash(rec.law)
+        g.add((basis, SKOS.prefLabel, Literal(_basis_label(label, rec), lang="ja")))
         if rec.measure:
             self._state(self.measure(rec.measure, "", rec.source), PK.legalBasis, basis, rec.source, rec.printed)
 
@@ -384,12 +412,12 @@ class _DocBuilder:
         if rec.funder.strip() == "国":
             funder = self.measure_agency.get(m) or self._registered_agency(m, rec.source)
         else:
-            funder = self.organisation(rec.funder)
-        recipient = self.organisation(rec.recipient)
+            funder = self.names.organisation(rec.funder, rec.source)
+        recipient = self.names.organisation(rec.recipient, rec.source)
         instrument = _INSTRUMENT.get(squash(rec.instrument))
         if instrument is None:
-            self.report.warn(rec.source, "unknown-instrument", "unknown funding instrument; flow skipped",
-                             rec.instrument)
+            self.g.warn(R.BuildWarning.at(rec.source, "unknown-instrument",
+                                          "unknown funding instrument; flow skipped", rec.instrument))
             return
         node = self._node("flow", rec.source)
         g = self.g
@@ -407,7 +435,7 @@ class _DocBuilder:
         node = self._node("fact", rec.source)
         g = self.g
         g.add((node, RDF.type, PK.ProgramFact))
-        g.add((node, PK.aboutProgram, entity_iri(self.registry.resolve(Kind.PROGRAM, rec.program))))
+        g.add((node, PK.aboutProgram, self.names.entity(Kind.PROGRAM, rec.program, rec.source)))
         g.add((node, PK.factKey, Literal(rec.key)))
         g.add((node, PK.factValue, Literal(rec.value)))
         g.add((node, PK.printedText, Literal(rec.printed)))

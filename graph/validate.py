@@ -149,7 +149,7 @@ def _finding(results: Graph, r: URIRef, data: Graph, shapes: Graph) -> Finding:
         focus=str(focus),
         message=str(message or ""),
         value="" if value is None else str(value),
-        source=_source(data, focus),
+        source=_source(data, focus, path if isinstance(path, URIRef) else None),
     )
 
 
@@ -184,14 +184,27 @@ def _short(iri: object) -> str:
     return text
 
 
-def _source(data: Graph, focus: object) -> str:
+def _source(data: Graph, focus: object, path: URIRef | None = None) -> str:
+    """Where the focus node was read: its own citation, or (a shared entity such as a
+    measure) the citations of the statements about it along ``path``, so that a
+    constraint two documents break together names both documents and lines."""
     if focus is None:
         return ""
     doc = data.value(focus, PROV.wasDerivedFrom)
-    if doc is None:
-        return ""
+    if doc is not None:
+        return _cite(data, focus, doc)
+    cited = set()
+    for stmt in data.subjects(RDF.subject, focus):
+        if path is None or (stmt, RDF.predicate, path) in data:
+            stmt_doc = data.value(stmt, PROV.wasDerivedFrom)
+            if stmt_doc is not None:
+                cited.add(_cite(data, stmt, stmt_doc))
+    return ", ".join(sorted(cited))
+
+
+def _cite(data: Graph, node: object, doc: object) -> str:
     doc_id = data.value(doc, DCTERMS.identifier) or str(doc).rsplit("/", 1)[-1]
-    line = data.value(focus, PK.line)
+    line = data.value(node, PK.line)
     return f"{doc_id}:{line}" if line is not None else str(doc_id)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from policykg.errors import LoaderError
 from policykg.normalize import squash
 from policykg.records import MeasureMention, Record
-from policykg.registry import Kind, Registry
+from policykg.registry import Kind, Registry, looks_like_agency
 from policykg.sources import Document, Layout
 
 from . import meti_wg, nisc_pages, nisc_tables, nisc_totals
@@ -26,7 +26,9 @@ def parse_document(doc: Document, text: str, registry: Registry) -> list[Record]
             doc.id,
             columns=doc.columns,
             short_row_columns=doc.short_row_columns,
-            is_agency=lambda name: registry.find(Kind.AGENCY, name) is not None,
+            # 【内閣府】 starts a row although the registry may not know it: its figures are kept
+            # and the build mints the agency with a warning.
+            is_agency=lambda name: registry.find(Kind.AGENCY, name) is not None or looks_like_agency(name),
             name_only_rows=doc.layout is Layout.NISC_MARKDOWN,
         )
         if not any(isinstance(r, MeasureMention) for r in table):

@@ -58,7 +58,7 @@ def rows(ds: Dataset, name: str, **params: object) -> list[dict[str, object]]:
 
 EXPECTED_QUERIES = {
     "agency-shares", "area-shares", "body-activity", "budget-by-agency", "budget-lines", "funding-flows",
-    "legal-bases", "measure-history", "measures-by-law", "program-facts", "programs", "totals", "yoy-change",
+    "legal-bases", "measure-facts", "measure-history", "measures-by-law", "program-facts", "programs", "totals", "yoy-change",
 }
 
 
@@ -81,6 +81,7 @@ def test_required_columns() -> None:
         "legal-bases": "measure law article source paragraph item line",
         "funding-flows": "measure funder recipient instrument amount_jpy source line",
         "measure-history": "agency measure fiscal_year budget status amount_jpy source line document_year",
+        "measure-facts": "agency measure fact value plan_start plan_end source document_year line",
     }
     for name, columns in required.items():
         assert set(columns.split()) <= set(load_query(name).columns), name
