@@ -301,7 +301,9 @@ class _DocBuilder:
             scope = self.area(rec.area, rec.scope, rec.source)
             area = scope
             if scope is None:
-                raise BuildError(f"{rec.source}: strategy-area figure without an area number")
+                why = "without an area number" if self.doc.strategy else \
+                    "but the manifest names no strategy edition (strategy = \"2021\" …) for the document"
+                raise BuildError(f"{rec.source}: strategy-area figure {why}")
         elif rec.scope_kind is R.ScopeKind.AGENCY:
             scope, area = self.names.organisation(rec.scope, rec.source, as_agency=True), None
         else:

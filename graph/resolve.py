@@ -87,6 +87,7 @@ class Resolver:
 
     def __init__(self, g: Pending, strategy: str, registry: Registry, statement: Statement) -> None:
         self.g, self.strategy, self.registry, self.statement = g, strategy, registry, statement
+        self._relabelled: set[tuple[int, str]] = set()  # area headings warned about (once per document)
 
     def _warn(self, span: R.SourceSpan, kind: str, message: str, text: str) -> None:
         self.g.warn(R.BuildWarning.at(span, kind, message, text))
@@ -153,7 +154,8 @@ class Resolver:
         matches = [e for e in self.registry.entities(Kind.AREA)
                    if e.edition == self.strategy and e.number == number]
         if len(matches) == 1:
-            if label:
+            if label and (number, label) not in self._relabelled:
+                self._relabelled.add((number, label))
                 self._warn(span, "area-label",
                            f"area heading ({number}) differs from the {self.strategy} strategy's "
                            f"「{matches[0].label_ja}」: matched by its number", label)

@@ -50,7 +50,10 @@ _ARTICLE = re.compile(
     rf"第(?P<art>{_NUM})条(?:の(?P<sub>{_NUM}))?(?:第(?P<para>{_NUM})項|(?P<pc>[{CIRCLED}]))?"
     rf"(?:第(?P<item>{_NUM})号|(?<=[{CIRCLED}])(?P<ic>[0-9]{{1,2}})(?![0-9]))?"
 )
-_LAW_LIKE = re.compile(rf"([^\s、。「」『』()【】■※]{{2,30}}?法)第{_NUM}条")
+_LAW_LIKE = re.compile(rf"([^\s、。「」『』()【】■※]{{2,40}}?法(?:律)?)第{_NUM}条")
+# Where a law name the registry does not know starts: after the last particle that
+# cannot be part of one (「…は電気通信事業法」 → 電気通信事業法).
+_BEFORE_LAW = re.compile(r".*[はがをで]")
 _BASED_ON = re.compile(r"^[」』]?※?(?:に基づ|に規定|の規定に基づ)")
 _PAREN = r"(?:\([^()]{1,16}\))?"
 _OPERATOR_BEFORE = re.compile(rf"^\)?{_PAREN}(?:に設置(?:した|する|された)?|の)[「『]?$")
@@ -161,16 +164,22 @@ def _legal(f: _Facts) -> None:
     laws = scan(f.registry, Kind.LAW, text)
     named = {e.key for e, _, _ in laws}
     law_end = {f.sq_start + e: (ent, f.sq_start + s) for ent, s, e in laws}
+    unknown_end: dict[int, int] = {}  # article start -> start of a law name the registry does not know
     for m in _LAW_LIKE.finditer(text):
         if not any(e == m.end(1) for _, s, e in laws):
-            line = doc.line_of_sq(f.sq_start + m.start(1))
-            f.warn(f"law not in the registry: {f.printed(f.sq_start + m.start(1), f.sq_start + m.end(1))}", line)
+            name_start = m.start(1) + _law_name_start(m[1])
+            unknown_end[f.sq_start + m.end(1)] = f.sq_start + name_start
     used_laws: set[int] = set()
     for m in _ARTICLE.finditer(sq, f.sq_start, f.sq_end):
         line, end_line = doc.line_of_sq(m.start()), doc.line_of_sq(m.end() - 1)
         if m.start() in law_end:
             law, law_start = law_end[m.start()]
             used_laws.add(m.start())
+            printed = f.printed(law_start, m.end())
+            line = doc.line_of_sq(law_start)
+        elif m.start() in unknown_end:  # kept as printed: the build mints the law and warns
+            law_start = unknown_end[m.start()]
+            law = f.printed(law_start, m.start())
             printed = f.printed(law_start, m.end())
             line = doc.line_of_sq(law_start)
         elif len(named) == 1:
@@ -180,13 +189,19 @@ def _legal(f: _Facts) -> None:
             f.warn("article reference without a law named on the page", line, end_line)
             continue
         measure = f.measure_at(m.start())
+        law_name = law if isinstance(law, str) else law.label_ja
         if not measure:
-            f.warn(f"legal basis ({law.label_ja}) on a page with no measure title", line, end_line)
+            f.warn(f"legal basis ({law_name}) on a page with no measure title", line, end_line)
             continue
         article = kanji_number(m["art"]) + (f"の{kanji_number(m['sub'])}" if m["sub"] else "")
         para = str(circled_value(m["pc"])) if m["pc"] else kanji_number(m["para"]) if m["para"] else ""
         item = m["ic"] or (kanji_number(m["item"]) if m["item"] else "")
-        law_printed = f.printed(*_law_span(laws, law, m.start(), f.sq_start)) if m.start() in law_end else law.label_ja
+        if isinstance(law, str):
+            law_printed = law
+        elif m.start() in law_end:
+            law_printed = f.printed(*_law_span(laws, law, m.start(), f.sq_start))
+        else:
+            law_printed = law.label_ja
         f.out.append(LegalBasis(measure, law_printed, article, para, item, printed, f.span(line, end_line)))
     for law, s, e in laws:  # 「…法に基づき」 with no article
         if f.sq_start + e in used_laws or not _BASED_ON.match(sq[f.sq_start + e : f.sq_start + e + 8]):
@@ -196,6 +211,16 @@ def _legal(f: _Facts) -> None:
         if measure:
             printed = f.printed(f.sq_start + s, f.sq_start + e)
             f.out.append(LegalBasis(measure, printed, "", "", "", printed, f.span(line)))
+
+
+def _law_name_start(text: str) -> int:
+    """Offset in ``text`` (a law-like match) where the law's name begins.
+
+    >>> t = "本事業は電気通信事業法"; t[_law_name_start(t):]
+    '電気通信事業法'
+    """
+    cut = _BEFORE_LAW.match(text[:-1])
+    return cut.end() if cut else 0
 
 
 def _law_span(laws, law: Entity, article_start: int, base: int) -> tuple[int, int]:
