@@ -18,14 +18,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 
-from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
-from rdflib.namespace import SKOS
-
 from policykg import records as R
 from policykg.errors import UnknownEntityError
 from policykg.namespace import ID, PK
 from policykg.normalize import squash
 from policykg.registry import Entity, Kind, Registry, looks_like_agency, lookup_key
+from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib.namespace import SKOS
 
 KIND_CLASS = {
     Kind.AGENCY: PK.Agency,

@@ -13,11 +13,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rdflib import Graph, URIRef
-
 from policykg.cli import main
 from policykg.errors import BuildError
-from policykg.graph.build import add_document, BuildReport, doc_iri
+from policykg.graph.build import BuildReport, add_document, doc_iri
 from policykg.graph.pipeline import build
 from policykg.graph.store import load_dataset, read_build_report
 from policykg.namespace import ID, PK
@@ -25,6 +23,7 @@ from policykg.queries.run import run_query
 from policykg.records import FundingFlow, SourceSpan
 from policykg.registry import Registry
 from policykg.sources import corpus_dir, load_manifest
+from rdflib import Graph, URIRef
 
 FY2025_FILE = "000_b360cdfc8cdc379a.txt"
 VARIANT = "nisc-budget-fy2025-variant"
