@@ -121,6 +121,8 @@ class PK(DefinedNamespace):
     value: URIRef
     minted: URIRef
     nameAsPrinted: URIRef
+    pageTitle: URIRef
+    newMark: URIRef
     aboutProgram: URIRef
     factKey: URIRef
     factValue: URIRef

@@ -53,7 +53,7 @@ _ORIGIN = {
 _INSTRUMENT = {"交付金": PK.Grant, "交付": PK.Grant, "補助": PK.Subsidy, "補助金": PK.Subsidy,
                "委託": PK.Commission, "請負": PK.Contract}
 _ATTRIBUTE = {"事業スキーム": PK.scheme, "補助対象": PK.subsidyTarget, "補助率": PK.subsidyRate,
-              "事業主体": PK.implementerAsStated}
+              "事業主体": PK.implementerAsStated, "題名": PK.pageTitle, "新規": PK.newMark}
 
 
 @dataclass

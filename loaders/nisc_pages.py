@@ -47,6 +47,7 @@ from policykg.records import (
     BudgetFigure,
     BudgetKind,
     BudgetStatus,
+    MeasureAttribute,
     MeasureMention,
     Origin,
     Record,
@@ -59,7 +60,7 @@ from policykg.registry import Registry
 from .nisc_pages_facts import page_facts
 from .nisc_pages_figures import Statement, agrees, read_statements, status_for
 from .nisc_pages_layout import Page, Scope, Titles, agency_line, analyse, fact_scope, figure_scope, line_marker_len
-from .nisc_pages_text import DocText, fold, is_markdown, segment
+from .nisc_pages_text import DocText, flat, fold, is_markdown, segment
 
 __all__ = ["parse_measure_pages"]
 
@@ -97,6 +98,7 @@ def parse_measure_pages(
     out: list[Record] = []
     for page in pages[titled[0] : titled[-1] + 1]:
         out += _page_figures(doc, source, page, measures, columns, cells)
+        out += _page_titles(doc, source, page, names)
         out += page_facts(doc, source, page.first, page.last, names=names, registry=registry,
                           scope=lambda sq, page=page: fact_scope(page, sq))
     out = list(dict.fromkeys(_drop_conflicts(out)))  # one warning per message and span
@@ -105,6 +107,13 @@ def parse_measure_pages(
 
 
 # -- the summary-table guard --------------------------------------------------
+def _page_titles(doc: DocText, source: str, page: Page, names: list[str]) -> list[Record]:
+    """Each measure title of a page, as printed: the page's own wording of the measure's name."""
+    return [MeasureAttribute(names[t.measure], "題名", flat(doc.printed_sq(t.sq_start, t.sq_end)).strip(),
+                             SourceSpan(source, t.line, t.end_line))
+            for t in page.titles if not t.weak]
+
+
 def _table_cells(doc: DocText, m: MeasureMention, columns: Sequence[Column], rows: set[int]) -> dict:
     """The measure's summary-table cells by (year, kind, status): Amount or DASH.
 

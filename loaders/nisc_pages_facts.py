@@ -121,6 +121,7 @@ def page_facts(doc: DocText, source: str, first: int, last: int, *, names: list[
     """All non-budget facts of the page lines first..last; ``scope`` maps a squashed offset to a measure."""
     f = _Facts(doc, source, first, last, names, registry, scope)
     attributes = _attributes(f)
+    _new_marks(f)
     _legal(f)
     box_flows(f, _ATTRIBUTE)
     text_flows(f)
@@ -155,6 +156,22 @@ def _attributes(f: _Facts) -> dict[str, dict[str, tuple[str, str, int]]]:
             printed = doc.printed(m.start("value") + period.start(), m.start("value") + period.end())
             f.out.append(PlanPeriod(measure, first, last, printed, f.span(line)))
     return found
+
+
+_NEW_MARK = re.compile(r"[(【]\s*新(?:規)?\s*[)】]")
+
+
+def _new_marks(f: _Facts) -> None:
+    """「…21.5億円（新規）」, 「…の構築【新】」: the page marks its measure (or a line of it) as new."""
+    doc = f.doc
+    start, end = doc.norm_range(f.first, f.last)
+    for m in _NEW_MARK.finditer(doc.norm, start, end):
+        line = doc.line_of(m.start())
+        measure = f.measure_at_line(line)
+        if not measure:
+            f.warn("新規 mark on a page with no measure title", line)
+            continue
+        f.out.append(MeasureAttribute(measure, "新規", doc.lines[line - 1].strip(), f.span(line)))
 
 
 # -- legal bases ------------------------------------------------------------

@@ -40,6 +40,7 @@ MORE = [
     ("legal-bases", {"measure": "mic-iot-safe-environment"}),
     ("agency-shares", {"agency": "防衛省"}),
     ("yoy-change", {"agency": "総務省", "source": "nisc-budget-fy2024"}),
+    ("measure-facts", {"fact": "plan-period"}),
 ]
 CASES = (
     [(nq.name, _example(nq.name)) for nq in list_queries()]
@@ -49,7 +50,7 @@ CASES = (
 
 
 def test_cases_cover_every_query() -> None:
-    assert len(CASES) == 13 + 9 + 12
+    assert len(CASES) == 14 + 10 + 13
     assert {name for name, _ in CASES} == {nq.name for nq in list_queries()}
 
 

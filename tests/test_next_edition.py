@@ -158,3 +158,33 @@ def test_the_registry_graph_is_untouched_by_minted_names(tmp_path: Path) -> None
     report = json.loads((result.graph_path.parent / "build-report.json").read_text(encoding="utf-8"))
     assert {w["kind"] for w in report["warnings"]} >= {"unknown-agency", "unknown-measure"}
     assert isinstance(next(iter(minted)), URIRef)
+
+
+# ------------------------------------------------ the bundled corpus, document by document
+
+def test_new_marks_are_each_pages_statement(bundled_build: Path) -> None:
+    """（新規） at fy2025:1614 (生成AI… 令和６年度補正予算額 21.5億円（新規）) and fy2024:270, 340; 【新】 on the
+    FY2020 NISC page (003_…txt:90, 102 …); fy2020:371 marks a line outside any titled measure:
+    a warning, not a guess."""
+    marks = {(r["source"], r["line"]): r["measure"]
+             for r in _rows(bundled_build, "measure-facts", fact="new")}
+    assert marks[("nisc-budget-fy2025", 1614)] == "生成AI等を活用したサイバーセキュリティ対策強化"
+    assert marks[("nisc-budget-fy2024", 270)] == "サプライチェーン・中小企業サイバーセキュリティ対策促進事業"
+    assert marks[("nisc-budget-fy2024", 340)] == "独法等の監視に係る次期システム構築事業"
+    assert sum(1 for source, _ in marks if source == "nisc-budget-fy2020") == 8
+    assert len(marks) == 11
+    warned = {(w.document, w.line) for w in read_build_report(bundled_build).warnings if "新規" in w.message}
+    assert warned == {("nisc-budget-fy2020", 371)}
+
+
+def test_page_titles_show_each_editions_wording(bundled_build: Path) -> None:
+    """The same measure, titled three ways: fy2023:698, fy2024:565 （セキュリティ班）, fy2025:1152
+    （セキュリティ・危機管理担当）."""
+    titles = [(r["source"], r["line"], r["value"])
+              for r in _rows(bundled_build, "measure-facts", measure="サイバーセキュリティ確保環境整備費",
+                             fact="page-title")]
+    assert titles == [
+        ("nisc-budget-fy2023", 698, "サイバーセキュリティ確保環境整備費"),
+        ("nisc-budget-fy2024", 565, "サイバーセキュリティ確保環境整備費（セキュリティ班）"),
+        ("nisc-budget-fy2025", 1152, "サイバーセキュリティ確保環境整備費（セキュリティ・危機管理担当）"),
+    ]
