@@ -24,7 +24,7 @@ from policykg import records as R
 from policykg.errors import BuildError, PolicyKGError, UnknownEntityError
 from policykg.namespace import ID, PK
 from policykg.normalize import squash
-from policykg.registry import Entity, Kind, Registry
+from policykg.registry import Entity, Kind, Registry, lookup_key
 from policykg.sources import Document
 
 from .resolve import KIND_CLASS, Pending, Resolver, entity_iri
@@ -175,6 +175,7 @@ class _DocBuilder:
         self.serial: Counter = Counter()
         self.measure_agency: dict[URIRef, URIRef] = {}
         self.measure_entity: dict[URIRef, Entity] = {}  # registered measures by IRI
+        self.minted_measures: dict[str, URIRef] = {}  # lookup key of a minted measure's name -> IRI
         self._describe_document()
         self.commit()
 
@@ -231,8 +232,11 @@ class _DocBuilder:
         if entity is not None:
             iri = entity_iri(entity)
             self.measure_entity[iri] = entity
-        else:
-            iri = self.names.mint(Kind.MEASURE, name, span)
+        else:  # minted: its name under its agency (a page names it without one: the row's)
+            iri = self.minted_measures.get(lookup_key(name)) if not agency else None
+            if iri is None:
+                iri = self.names.mint(Kind.MEASURE, name, span, qualifier=agency)
+                self.minted_measures.setdefault(lookup_key(name), iri)
         if agency and iri not in self.measure_agency:
             agency_iri = self.names.organisation(agency, span, as_agency=True)
             self.measure_agency[iri] = agency_iri

@@ -43,13 +43,20 @@ def entity_iri(entity: Entity) -> URIRef:
     return ID[f"{entity.kind.value}/{entity.key}"]
 
 
-def minted_iri(kind: Kind, name: str) -> URIRef:
+def minted_iri(kind: Kind, name: str, qualifier: str = "") -> URIRef:
     """The IRI a name unknown to the registry gets (the same in every document).
+
+    ``qualifier`` tells apart names that are only the same entity together with it: a
+    minted measure is its name under its agency, so that two editions printing one
+    name under two agencies give two measures (each with one agency), not one with two.
 
     >>> str(minted_iri(Kind.AGENCY, "内閣府")) == str(minted_iri(Kind.AGENCY, " 内閣 府 "))
     True
+    >>> minted_iri(Kind.MEASURE, "施策", "内閣府") == minted_iri(Kind.MEASURE, "施策", "消費者庁")
+    False
     """
-    digest = hashlib.sha256(lookup_key(name).encode()).hexdigest()[:12]
+    key = lookup_key(name) if not qualifier else f"{lookup_key(qualifier)}|{lookup_key(name)}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
     return ID[f"{kind.value}/unregistered-{digest}"]
 
 
@@ -91,14 +98,14 @@ class Resolver:
     def _warn(self, span: R.SourceSpan, kind: str, message: str, text: str) -> None:
         self.g.warn(R.BuildWarning.at(span, kind, message, text))
 
-    def mint(self, kind: Kind, name: str, span: R.SourceSpan, *, number: int = 0) -> URIRef:
+    def mint(self, kind: Kind, name: str, span: R.SourceSpan, *, number: int = 0, qualifier: str = "") -> URIRef:
         """The minted IRI of ``name``; the first time in this document, its triples and a warning.
 
         Where the document names it is a statement (``skos:prefLabel``, with the
         printed name, source and line), so a name minted by two documents keeps
         both citations apart.
         """
-        iri = minted_iri(kind, name)
+        iri = minted_iri(kind, name, qualifier)
         if (iri, PK.minted, _TRUE) in self.g:
             return iri
         self._warn(span, f"unknown-{kind.value}",

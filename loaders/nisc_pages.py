@@ -31,8 +31,10 @@ initial budget only where the page states that convention or the table confirms 
 >>> m = MeasureMention("IoTの構築", "総務省", 1, "", SourceSpan("d", 1, 1))
 >>> recs = parse_measure_pages(text, "d", measures=[m], columns=[(2025, K.INITIAL, S.ENACTED)],
 ...                            registry=Registry.load())
->>> [(r.scope, r.fiscal_year, r.yen, str(r.source)) for r in recs]
-[('IoTの構築', 2025, 1584000000, 'd:6')]
+>>> [(type(r).__name__, str(r.source)) for r in recs]
+[('MeasureAttribute', 'd:5'), ('BudgetFigure', 'd:6')]
+>>> [(r.scope, r.fiscal_year, r.yen) for r in recs if isinstance(r, BudgetFigure)]
+[('IoTの構築', 2025, 1584000000)]
 """
 
 from __future__ import annotations

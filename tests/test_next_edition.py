@@ -188,3 +188,23 @@ def test_page_titles_show_each_editions_wording(bundled_build: Path) -> None:
         ("nisc-budget-fy2024", 565, "サイバーセキュリティ確保環境整備費（セキュリティ班）"),
         ("nisc-budget-fy2025", 1152, "サイバーセキュリティ確保環境整備費（セキュリティ・危機管理担当）"),
     ]
+
+
+def test_one_new_name_under_two_agencies_is_two_measures(tmp_path: Path) -> None:
+    """Two editions print a measure the registry does not know under 内閣府 and under 消費者庁: two
+    minted measures with one agency each (the build does not refuse, and nothing is merged)."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    manifest = ""
+    for n, agency in enumerate(("内閣府", "消費者庁")):
+        lines = _bundled_lines()
+        lines.insert(4, f"【{agency}】消費者向けセキュリティ啓発 1.2億円 ― 0.8億円")
+        (folder / f"v{n}.txt").write_text("\n".join(lines), encoding="utf-8")
+        manifest += _entry(f"variant-{n}", f"v{n}.txt")
+    (folder / "manifest.toml").write_text(manifest, encoding="utf-8")
+    result = build(tmp_path / "kg", manifest=folder / "manifest.toml")
+    rows = [r for r in _rows(result.graph_path.parent, "budget-lines", fiscal_year="2025")
+            if r["measure_as_stated"] == "消費者向けセキュリティ啓発"]
+    assert sorted((r["source"], r["agency"], r["amount_jpy"]) for r in rows) == [
+        ("variant-0", "内閣府", 120_000_000), ("variant-1", "消費者庁", 120_000_000)]
+    assert len({r["measure_iri"] for r in rows}) == 2
