@@ -100,13 +100,14 @@ class Titles:
             entity = _find(registry, Kind.MEASURE, m.name)
             if entity is not None:
                 names |= {fold(squash(n)) for n in entity.names()}
-            for name in names:
+            for name in sorted(names):
                 self.names.append((name, i, False))
                 for suffix in _WEAK_SUFFIXES:
                     if name.endswith(suffix) and len(name) > len(suffix) + 8:
                         self.names.append((name[: -len(suffix)], i, True))
             self.agency.append(_find(registry, Kind.AGENCY, m.agency))
-        self.names.sort(key=lambda t: -len(t[0]))
+        # Longest first; ties in a fixed order (a strong name before a weak one), never set order.
+        self.names.sort(key=lambda t: (-len(t[0]), t[2], t[1], t[0]))
 
 
 def _find(registry: Registry, kind: Kind, name: str) -> Entity | None:
