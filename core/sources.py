@@ -32,9 +32,20 @@ class Layout(str, Enum):
 
 @dataclass(frozen=True)
 class Column:
+    """One column of a summary table: fiscal year, budget kind and status.
+
+    ``supplement`` is the number of a supplementary budget when the header prints one
+    (補正① or 第2次補正 → 1 or 2); 0 when none is printed.
+    """
+
     fiscal_year: int
     budget: BudgetKind
     status: BudgetStatus
+    supplement: int = 0
+
+    def __str__(self) -> str:
+        number = f" #{self.supplement}" if self.supplement else ""
+        return f"{self.fiscal_year} {self.budget.value}{number} {self.status.value}"
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,8 @@ class Document:
     columns: tuple[Column, ...] = ()
     columns_line: int = 0
     short_row_columns: tuple[int, ...] = ()
+    phase: str = ""  # the document's budget phase (request, draft, enacted), as `policykg add` detected it
+    original_sha256: str = ""  # checksum of the original file (a PDF) when the text was extracted from it
 
 
 def corpus_dir() -> Path:
@@ -88,7 +101,7 @@ def _document(entry: dict, base: Path) -> Document:
     if not doc_path.is_file():
         raise ManifestError(f"{base / 'manifest.toml'}: {entry['id']}: file {entry['file']} not found")
     columns = tuple(
-        Column(int(c["fiscal_year"]), BudgetKind(c["budget"]), BudgetStatus(c["status"]))
+        Column(int(c["fiscal_year"]), BudgetKind(c["budget"]), BudgetStatus(c["status"]), int(c.get("supplement", 0)))
         for c in entry.get("columns", [])
     )
     return Document(
@@ -106,6 +119,8 @@ def _document(entry: dict, base: Path) -> Document:
         columns=columns,
         columns_line=int(entry.get("columns_line", 0)),
         short_row_columns=tuple(entry.get("short_row_columns", ())),
+        phase=entry.get("phase", ""),
+        original_sha256=entry.get("original_sha256", ""),
     )
 
 
