@@ -12,8 +12,10 @@ The header is printed in one of three ways:
 
 * one tab-separated line (the Markdown rendering): 「⇥令和6年度 当初予算⇥令和5年度 補正予算⇥…」;
 * one line holding two or more labels: 「令和6年度当初予算 令和5年度補正予算」;
-* labels on lines of their own (the plain PDF text), each year possibly printed apart from its
-  phase (「令和6年度」 / 「補正予算」), the labels separated by at most two blank lines.
+* labels on lines of their own (the plain PDF text), the labels separated by at most two
+  blank lines, at least one of them printed as a year and its phase on two lines
+  (「令和6年度」 / 「補正予算」). Lines that are each a whole label (「令和6年度補正予算①」 /
+  「令和７年度予算」) are captions or a measure page's diagram (FY2025 line 1324), not a header.
 
 Two rules come from how the plain PDF text renders a table (all four bundled NISC
 editions follow them):
@@ -24,8 +26,9 @@ editions follow them):
   「令和7年度」, lines 68-74). The columns of the latest year in the header therefore come
   first, then the others in printed order. A header on one line keeps its printed order.
 * **a year printed alone** (「令和7年度」, its phase not printed beside it) takes the phase of
-  the document's caption for that year (「令和7年度当初予算額」, a line of its own); captions
-  of that year that disagree, or none, are an error.
+  the document's title caption for that year (「令和7年度当初予算額」, a line of its own printed
+  under 「政府のサイバーセキュリティに関する予算」, FY2025 lines 29-33); title captions of that
+  year that disagree, or none, are an error.
 
 **Short rows.** A row with fewer amounts than columns leaves out the supplementary
 column(s): its amounts fill the other columns in order (FY2020: a row with two amounts
@@ -37,10 +40,11 @@ column (FY2024, FY2025), an empty cell is a dash, so a short row is not read (a 
 Nothing is guessed: no header, a label that cannot be read, or a header printed again
 with other columns is a :class:`~policykg.errors.LoaderError` with the line.
 
->>> text = "\\n令和6年度\\n補正予算\\n\\n令和6年度\\n当初予算\\n\\n令和7年度\\n 2,051.5億円\\n令和7年度当初予算額\\n"
+>>> text = ("政府のサイバーセキュリティに関する予算\\n令和7年度当初予算額\\n\\n"
+...         "令和6年度\\n補正予算\\n\\n令和6年度\\n当初予算\\n\\n令和7年度\\n 2,051.5億円\\n")
 >>> h = read_columns(text, "doc")
->>> [str(c) for c in h.columns], h.line, h.end_line
-(['2025 initial enacted', '2024 supplementary enacted', '2024 initial enacted'], 2, 8)
+>>> [str(c) for c in h.columns], h.line, h.end_line, h.captions[0].line
+(['2025 initial enacted', '2024 supplementary enacted', '2024 initial enacted'], 4, 10, 2)
 """
 
 from __future__ import annotations
@@ -63,13 +67,16 @@ _YEAR = r"(?P<era>令和|平成)(?P<year>元|\d{1,2})年度?"
 _PHASE = (
     r"(?P<kind>当初|(?:第(?P<nth>\d{1,2})次)?補正(?:\((?P<pnum>\d{1,2})\)|(?P<num>\d{1,2}))?)?"
     r"(?P<what>予算政府案額?|予算案額?|政府案額?|予算概算要求額?|概算要求額?|予算額?)?"
-    r"(?:\(第?(?P<gou>\d{1,2})号?\)|第(?P<gou2>\d{1,2})号)?"
+    r"(?:\(第?(?P<gou>\d{1,2})号?\)|第(?P<gou2>\d{1,2})号|(?P<tail>\d{1,2}))?"
 )
 _LABEL = re.compile(_YEAR + _PHASE)
 _PHASE_ONLY = re.compile(_PHASE)
 _ERA = re.compile(r"(?:令和|平成)\s*(?:元|\d{1,2})\s*年")
 _HEADING = re.compile(r"^\s*#+\s*")
 _MAX_GAP = 2  # blank lines allowed between the labels of one header
+_TITLE = "サイバーセキュリティに関する予算"
+#: A title caption is printed within this many lines after the title (FY2025: lines 29 and 33).
+TITLE_LINES = 6
 
 
 @dataclass(frozen=True)
@@ -121,7 +128,7 @@ def _phase(m: re.Match[str]) -> tuple[BudgetKind, BudgetStatus, int] | None:
     status = (BudgetStatus.REQUEST if "概算要求" in what else BudgetStatus.DRAFT if "案" in what
               else BudgetStatus.ENACTED)
     kind = BudgetKind.SUPPLEMENTARY if m["kind"] and "補正" in m["kind"] else BudgetKind.INITIAL
-    number = next((int(n) for n in (m["nth"], m["pnum"], m["num"], m["gou"], m["gou2"]) if n), 0)
+    number = next((int(n) for n in (m["nth"], m["pnum"], m["num"], m["gou"], m["gou2"], m["tail"]) if n), 0)
     if kind is BudgetKind.INITIAL and number:
         return None  # 当初予算(第2号) is no label we know
     return kind, status, number
@@ -130,7 +137,7 @@ def _phase(m: re.Match[str]) -> tuple[BudgetKind, BudgetStatus, int] | None:
 def _label(line: str, number: int) -> _Label | None:
     """The label a whole line is (a year with or without its phase), or None."""
     m = _LABEL.fullmatch(_clean(line))
-    if m is None or (m["gou"] or m["gou2"]) and not (m["kind"] or m["what"]):
+    if m is None or (m["gou"] or m["gou2"] or m["tail"]) and not (m["kind"] or m["what"]):
         return None
     year = era_to_fiscal_year(m["era"], m["year"])
     phase = _phase(m)
@@ -200,12 +207,11 @@ def _blocks(lines: Sequence[str], source: str) -> list[tuple[list[_Label], bool]
             out.append((labels, True))
             i += 1
             continue
-        if _label(line, number) is None:
+        if (first := _label(line, number)) is None or first.kind is not None:
             i += 1
             continue
         block, j = _split_block(lines, i)
-        split = any(lab.end_line > lab.line for lab in block)
-        if split or len([lab for lab in block if lab.kind is not None]) >= 2:
+        if any(lab.end_line > lab.line for lab in block):  # a year and its phase on two lines
             out.append((block, False))
             i = j
         else:
@@ -214,7 +220,8 @@ def _blocks(lines: Sequence[str], source: str) -> list[tuple[list[_Label], bool]
 
 
 def _split_block(lines: Sequence[str], i: int) -> tuple[list[_Label], int]:
-    """The labels on lines of their own from line index ``i`` on, and the index after them."""
+    """The labels from line index ``i`` on, each a year on a line of its own with its phase on the
+    next line or alone, and the index after them."""
     block: list[_Label] = []
     j, gap = i, 0
     while j < len(lines):
@@ -225,9 +232,9 @@ def _split_block(lines: Sequence[str], i: int) -> tuple[list[_Label], int]:
             j += 1
             continue
         lab = _label(lines[j], j + 1)
-        if lab is None or "\t" in lines[j]:
-            break
-        if lab.kind is None and j + 1 < len(lines) and (joined := _with_phase(lab, lines[j + 1], j + 2)):
+        if lab is None or lab.kind is not None or "\t" in lines[j]:
+            break  # a whole label on one line is a caption: it ends the header
+        if j + 1 < len(lines) and (joined := _with_phase(lab, lines[j + 1], j + 2)):
             lab = joined
             j += 1
         block.append(lab)
@@ -236,17 +243,27 @@ def _split_block(lines: Sequence[str], i: int) -> tuple[list[_Label], int]:
     return block, j
 
 
-def captions(text: str) -> list[Caption]:
+def captions(text: str, *, titles: bool = False) -> list[Caption]:
     """Every line that is exactly one label with its phase (「令和7年度当初予算額」, 「## 令和6年度予算額」).
 
-    >>> [(c.line, str(c.column)) for c in captions("表紙\\n令和７年度当初予算額\\n令和6年度\\n")]
-    [(2, '2025 initial enacted')]
+    With ``titles``, only the captions of a summary page's title: within
+    :data:`TITLE_LINES` lines after a line naming the 「…サイバーセキュリティに関する予算」.
+
+    >>> text = "政府のサイバーセキュリティに関する予算\\n\\n令和７年度当初予算額\\n令和6年度\\n" + "\\n" * 6 + "令和6年度補正予算\\n"
+    >>> [(c.line, str(c.column)) for c in captions(text)]
+    [(3, '2025 initial enacted'), (11, '2024 supplementary enacted')]
+    >>> [c.line for c in captions(text, titles=True)]
+    [3]
     """
+    lines = text.split("\n")
     out = []
-    for number, line in enumerate(text.split("\n"), 1):
+    for number, line in enumerate(lines, 1):
         lab = _label(line, number) if "\t" not in line else None
-        if lab is not None and lab.kind is not None and lab.status is not None:
-            out.append(Caption(number, line.strip(), Column(lab.year, lab.kind, lab.status, lab.supplement)))
+        if lab is None or lab.kind is None or lab.status is None:
+            continue
+        if titles and not any(_TITLE in squash(before) for before in lines[max(0, number - 1 - TITLE_LINES):number - 1]):
+            continue
+        out.append(Caption(number, line.strip(), Column(lab.year, lab.kind, lab.status, lab.supplement)))
     return out
 
 
@@ -303,8 +320,9 @@ def short_row_columns(lines: Sequence[str], columns: Sequence[Column]) -> tuple[
 def read_columns(text: str, source: str) -> ColumnHeader:
     """The summary table's columns as the document's header prints them (see the module docstring).
 
-    The header is the first one in the document; a header printed again with as many
-    columns (the table's next page) must name the same columns.
+    The header is the first one in the document; a header printed again in the same way
+    with as many columns (the table's next page: FY2023 line 57, FY2024 line 106) must
+    name the same columns.
     """
     lines = [raw.rstrip("\r") for raw in text.split("\n")]
     blocks = _blocks(lines, source)
@@ -313,12 +331,12 @@ def read_columns(text: str, source: str) -> ColumnHeader:
         raise NoHeaderError(source, first_row, lines[first_row - 1][:60] if lines else "",
                             "no summary-table header found (column labels such as 令和7年度 当初予算)")
     in_headers = {n for labels, _ in blocks for lab in labels for n in range(lab.line, lab.end_line + 1)}
-    caps = [c for c in captions(text) if c.line not in in_headers]
+    caps = [c for c in captions(text, titles=True) if c.line not in in_headers]
     labels, one_line = blocks[0]
     columns, used = _resolve(labels, one_line, caps, source)
     printed = " | ".join(lab.printed for lab in labels)
     for other, other_one_line in blocks[1:]:
-        if len(other) != len(labels):
+        if len(other) != len(labels) or other_one_line != one_line:
             continue
         again, _ = _resolve(other, other_one_line, caps, source)
         if again != columns:
