@@ -107,7 +107,7 @@ def _nisc(lines: list[str], text: str, source: str, registry: Registry, signatur
     caption = next((c for c in captions(text, titles=True) if c.line > signature), None)
     title_lines = [signature]
     title = heading
-    year_how = [f"the table header's first column (lines {header.line}-{header.end_line})"]
+    year_how, year_lines = ["the table header's first column"], [header.line]
     if caption is not None:
         title_lines.append(caption.line)
         title += f"（{_unheaded(caption.printed)}）"
@@ -116,7 +116,8 @@ def _nisc(lines: list[str], text: str, source: str, registry: Registry, signatur
             raise LoaderError(source, caption.line, caption.printed,
                               f"the title caption ({cap}) and the table header's first column ({main}, line "
                               f"{header.line}) name different budgets: cannot tell the document's fiscal year")
-        year_how.append(f"the title caption (line {caption.line})")
+        year_how.append("the title caption")
+        year_lines.append(caption.line)
     number = _shiryo(lines, signature, caption.line if caption else signature)
     if number is not None:
         title_lines.append(number[0])
@@ -131,7 +132,7 @@ def _nisc(lines: list[str], text: str, source: str, registry: Registry, signatur
         title=Found(title, tuple(title_lines), "the series title, its caption and 資料 number"),
         title_en=title_en,
         issuer=Found(NISC_ISSUER, (signature,), "the issuer of the NISC series 「政府のサイバーセキュリティに関する予算」"),
-        fiscal_year=Found(main.fiscal_year, (header.line,), " and ".join(year_how)),
+        fiscal_year=Found(main.fiscal_year, tuple(year_lines), " and ".join(year_how)),
         phase=Found(main.status.value, (header.line,), "the status of the table's first column"),
         strategy=strategy,
         header=header,
