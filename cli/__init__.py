@@ -65,21 +65,34 @@ build_dir_option = click.option(
 )
 
 
+corpus_option = click.option(
+    "--corpus", "corpus", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+    help="A user corpus folder (its own manifest.toml and files) to include; repeatable. "
+         "Folders in $POLICYKG_CORPUS are included too.")
+
+
 @main.command()
 @build_dir_option
 @click.option("--manifest", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="A corpus manifest other than the bundled one.")
-def build(build_dir: Path | None, manifest: Path | None) -> None:
+@corpus_option
+def build(build_dir: Path | None, manifest: Path | None, corpus: tuple[Path, ...]) -> None:
     """Build the graph from the corpus and print a short report.
+
+    The bundled corpus (or --manifest) plus the user corpus folders of
+    $POLICYKG_CORPUS (separated by the path separator) and --corpus.
 
     \b
     Example:
       policykg build
       policykg build --build-dir /tmp/kg
+      policykg build --corpus ~/policykg-corpus
     """
     from policykg.graph.pipeline import build as run_build
+    from policykg.sources import corpus_folders_from_env
 
-    result = run_build(build_dir, manifest=manifest, progress=lambda m: click.echo(m, err=True))
+    folders = [*corpus_folders_from_env(), *corpus]
+    result = run_build(build_dir, manifest=manifest, corpus=folders, progress=lambda m: click.echo(m, err=True))
     report = result.report
     click.echo(f"wrote {result.graph_path} ({result.quads} quads)")
     click.echo("documents: " + ", ".join(report.documents))
@@ -91,6 +104,37 @@ def build(build_dir: Path | None, manifest: Path | None) -> None:
         click.echo(f"  {w}")  # doc:line: message: 'text'
     if len(report.warnings) > 20:
         click.echo(f"  … {len(report.warnings) - 20} more")
+
+
+@main.command(epilog=exit_codes_text(ExitCode.OK, ExitCode.UNREADABLE_INPUT, ExitCode.BUILD_FAILED,
+                                     ExitCode.ALREADY_IN_CORPUS))
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The user corpus folder to add it to (created if missing); default: the bundled corpus.")
+@click.option("--id", "doc_id", default=None, help="The document id (default: proposed, e.g. nisc-budget-fy2026).")
+@click.option("--dry-run", is_flag=True, help="Show the entry and the figures it would yield; change nothing.")
+def add(file: Path, corpus: Path | None, doc_id: str | None, dry_run: bool) -> None:
+    """Register a document (.pdf, .txt or .md): detect its fields, keep its text, write its manifest entry.
+
+    A PDF's text layer is extracted (pdfminer.six) into the plain text the loaders
+    read; that text is what the figures' line numbers refer to. The layout family,
+    title, issuer, fiscal year, budget phase, strategy edition and table columns are
+    read from the text and printed with the lines they come from. A file of no known
+    series, a scanned, password-protected or damaged PDF, or a document already in
+    the corpus is refused and nothing changes. `policykg build` (with --corpus DIR
+    for a user corpus folder) then includes it.
+
+    \b
+    Examples:
+      policykg add budget-fy2026.pdf --corpus ~/policykg-corpus --dry-run
+      policykg add budget-fy2026.pdf --corpus ~/policykg-corpus
+      policykg build --corpus ~/policykg-corpus
+    """
+    from policykg.graph.ingest import add_document, describe
+
+    result = add_document(file, corpus=corpus, doc_id=doc_id, dry_run=dry_run)
+    for line in describe(result, figures=dry_run):
+        click.echo(line)
 
 
 @main.command()

@@ -22,6 +22,7 @@ class ExitCode(IntEnum):
     NOT_CONFORMING = 6
     PUBLISH_FAILED = 7
     MISSING_EXTRA = 8
+    ALREADY_IN_CORPUS = 9
 
 
 #: What each exit code means, as ``--help`` and the README say it.
@@ -38,6 +39,8 @@ EXIT_MEANINGS: dict[ExitCode, str] = {
     ExitCode.PUBLISH_FAILED: "`policykg publish`: the external store refused, could not be reached, or does "
                              "not hold what was sent",
     ExitCode.MISSING_EXTRA: "an optional part is not installed (the message names the extra to install)",
+    ExitCode.ALREADY_IN_CORPUS: "`policykg add`: the document (same file, same text or same id) is already in "
+                                "the corpus; nothing added",
 }
 
 
@@ -76,6 +79,12 @@ class ManifestError(PolicyKGError):
     """The corpus manifest is malformed or names a missing file."""
 
     exit_code = ExitCode.UNREADABLE_INPUT
+
+
+class DuplicateDocumentError(PolicyKGError):
+    """``policykg add``: the document, or its id, is already in a corpus; names both files."""
+
+    exit_code = ExitCode.ALREADY_IN_CORPUS
 
 
 class BuildError(PolicyKGError):

@@ -9,8 +9,10 @@ file and line, never a silent replacement character.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from importlib import resources
@@ -32,9 +34,20 @@ class Layout(str, Enum):
 
 @dataclass(frozen=True)
 class Column:
+    """One column of a summary table: fiscal year, budget kind and status.
+
+    ``supplement`` is the number of a supplementary budget when the header prints one
+    (補正① or 第2次補正 → 1 or 2); 0 when none is printed.
+    """
+
     fiscal_year: int
     budget: BudgetKind
     status: BudgetStatus
+    supplement: int = 0
+
+    def __str__(self) -> str:
+        number = f" #{self.supplement}" if self.supplement else ""
+        return f"{self.fiscal_year} {self.budget.value}{number} {self.status.value}"
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,13 @@ class Document:
     columns: tuple[Column, ...] = ()
     columns_line: int = 0
     short_row_columns: tuple[int, ...] = ()
+    phase: str = ""  # the document's budget phase (request, draft, enacted), as `policykg add` detected it
+    original_sha256: str = ""  # checksum of the original file (a PDF) when the text was extracted from it
+
+
+#: Environment variable naming user corpus folders (``os.pathsep``-separated) that every build includes.
+CORPUS_ENV = "POLICYKG_CORPUS"
+MANIFEST_FILE = "manifest.toml"
 
 
 def corpus_dir() -> Path:
@@ -60,9 +80,53 @@ def corpus_dir() -> Path:
     return Path(str(resources.files("policykg.corpus")))
 
 
+def corpus_folders_from_env() -> list[Path]:
+    """The user corpus folders named by ``$POLICYKG_CORPUS`` (empty entries ignored)."""
+    return [Path(p) for p in os.environ.get(CORPUS_ENV, "").split(os.pathsep) if p.strip()]
+
+
+def load_corpus(manifest: Path | None = None, corpus: Sequence[Path] = ()) -> list[Document]:
+    """The documents of the bundled manifest (or ``manifest``) and of each user corpus folder.
+
+    A user corpus folder holds its own ``manifest.toml`` (the bundled manifest's format)
+    and the files it names. Ids and declared checksums must be unique across all of them:
+    a duplicate is a ManifestError naming both documents.
+    """
+    manifests = [manifest or corpus_dir() / MANIFEST_FILE]
+    seen_folders = {manifests[0].parent.resolve()}
+    for folder in corpus:
+        if not Path(folder).is_dir():
+            raise ManifestError(f"{folder}: corpus folder not found")
+        if Path(folder).resolve() in seen_folders:
+            continue
+        seen_folders.add(Path(folder).resolve())
+        if not (Path(folder) / MANIFEST_FILE).is_file():
+            raise ManifestError(f"{folder}: no {MANIFEST_FILE} in this corpus folder "
+                                "(`policykg add FILE --corpus DIR` creates one)")
+        manifests.append(Path(folder) / MANIFEST_FILE)
+    documents = [doc for path in manifests for doc in load_manifest(path)]
+    check_unique(documents)
+    return documents
+
+
+def check_unique(documents: Sequence[Document]) -> None:
+    """Raise ManifestError when two documents share an id or a checksum (of the text or the original)."""
+    ids: dict[str, Document] = {}
+    sums: dict[str, Document] = {}
+    for doc in documents:
+        if (other := ids.get(doc.id)) is not None:
+            raise ManifestError(f"document id {doc.id!r} twice: {other.path} and {doc.path}")
+        ids[doc.id] = doc
+        for digest in dict.fromkeys(d for d in (doc.sha256, doc.original_sha256) if d):
+            if (other := sums.get(digest)) is not None:
+                raise ManifestError(f"documents {other.id} ({other.path}) and {doc.id} ({doc.path}) are the same "
+                                    f"file (sha256 {digest})")
+            sums[digest] = doc
+
+
 def load_manifest(path: Path | None = None) -> list[Document]:
     """Read the manifest; every file it names must exist and match its checksum."""
-    path = path or corpus_dir() / "manifest.toml"
+    path = path or corpus_dir() / MANIFEST_FILE
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
@@ -88,7 +152,7 @@ def _document(entry: dict, base: Path) -> Document:
     if not doc_path.is_file():
         raise ManifestError(f"{base / 'manifest.toml'}: {entry['id']}: file {entry['file']} not found")
     columns = tuple(
-        Column(int(c["fiscal_year"]), BudgetKind(c["budget"]), BudgetStatus(c["status"]))
+        Column(int(c["fiscal_year"]), BudgetKind(c["budget"]), BudgetStatus(c["status"]), int(c.get("supplement", 0)))
         for c in entry.get("columns", [])
     )
     return Document(
@@ -106,6 +170,8 @@ def _document(entry: dict, base: Path) -> Document:
         columns=columns,
         columns_line=int(entry.get("columns_line", 0)),
         short_row_columns=tuple(entry.get("short_row_columns", ())),
+        phase=entry.get("phase", ""),
+        original_sha256=entry.get("original_sha256", ""),
     )
 
 

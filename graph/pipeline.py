@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
@@ -15,7 +15,7 @@ from policykg.registry import Registry
 from policykg.errors import BuildError, LoaderError
 from policykg.graph.validate import validate_dataset
 from policykg.records import Warning_
-from policykg.sources import garbled, load_manifest, read_text
+from policykg.sources import check_unique, corpus_folders_from_env, garbled, load_corpus, read_text
 
 log = logging.getLogger(__name__)
 
@@ -31,22 +31,31 @@ def build(
     build_dir: Path | None = None,
     *,
     manifest: Path | None = None,
+    corpus: Sequence[Path] | None = None,
     registry: Registry | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> BuildResult:
-    """Parse every document of the manifest and write the graph; all or nothing.
+    """Parse every document of the manifest and the user corpus folders and write the graph;
+    all or nothing.
 
-    Any error (unreadable file, unknown layout, build failure) is raised before
-    a single output file is replaced.
+    ``manifest`` replaces the bundled manifest; ``corpus`` names user corpus folders
+    (each with its own ``manifest.toml``), by default those of ``$POLICYKG_CORPUS``.
+    Any error (unreadable file, unknown layout, a document id or file twice, build
+    failure) is raised before a single output file is replaced.
     """
     build_dir = build_dir or default_build_dir()
     registry = registry or Registry.load()
-    parsed = []
-    for doc in load_manifest(manifest):
-        progress(f"reading {doc.id} ({doc.path.name}, {doc.layout.value})")
+    folders = corpus_folders_from_env() if corpus is None else list(corpus)
+    texts = []
+    for doc in load_corpus(manifest, folders):
         text = read_text(doc.path, expected_sha256=doc.sha256)
         if not doc.sha256:  # a manifest without checksum: record the file's own (strict UTF-8 round-trips)
             doc = replace(doc, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+        texts.append((doc, text))
+    check_unique([doc for doc, _ in texts])  # the checksums computed just now too
+    parsed = []
+    for doc, text in texts:
+        progress(f"reading {doc.id} ({doc.path.name}, {doc.layout.value})")
         parsed.append((doc, skip_garbled(_parse(doc, text, registry))))
     progress("building the graph")
     ds, report = build_dataset(parsed, registry)

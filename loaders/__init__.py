@@ -14,18 +14,22 @@ from policykg.records import MeasureMention, Record
 from policykg.registry import Kind, Registry, looks_like_agency
 from policykg.sources import Document, Layout
 
-from . import meti_wg, nisc_pages, nisc_tables, nisc_totals
+from . import meti_wg, nisc_columns, nisc_pages, nisc_tables, nisc_totals
+
+#: The phrase every document of the NISC series prints: its title.
+NISC_SIGNATURE = "政府のサイバーセキュリティに関する予算"
 
 
 def parse_document(doc: Document, text: str, registry: Registry) -> list[Record]:
     """All records of one document, in document order per loader."""
     if doc.layout in (Layout.NISC_PDFTEXT, Layout.NISC_MARKDOWN):
-        _require_signature(doc, text, "政府のサイバーセキュリティに関する予算")
+        _require_signature(doc, text, NISC_SIGNATURE)
+        columns, short = nisc_columns.document_columns(doc, text)
         table = nisc_tables.parse_summary_table(
             text,
             doc.id,
-            columns=doc.columns,
-            short_row_columns=doc.short_row_columns,
+            columns=columns,
+            short_row_columns=short,
             # 【内閣府】 starts a row although the registry may not know it: its figures are kept
             # and the build mints the agency with a warning.
             is_agency=lambda name: registry.find(Kind.AGENCY, name) is not None or looks_like_agency(name),
@@ -34,9 +38,10 @@ def parse_document(doc: Document, text: str, registry: Registry) -> list[Record]
         if not any(isinstance(r, MeasureMention) for r in table):
             raise LoaderError(doc.id, 1, text[:60], "no summary-table rows found: not a NISC budget summary")
         measures = _table_measures(table)
-        totals = nisc_totals.parse_totals(text, doc.id, columns=doc.columns)
+        totals = nisc_totals.parse_totals(text, doc.id, columns=columns)
         pages = nisc_pages.parse_measure_pages(
-            text, doc.id, measures=measures, columns=_column_tuples(doc), registry=registry
+            text, doc.id, measures=measures, columns=[(c.fiscal_year, c.budget, c.status) for c in columns],
+            registry=registry,
         )
         return [*table, *totals, *pages]
     if doc.layout is Layout.METI_WG:
@@ -59,6 +64,3 @@ def _table_measures(records: Sequence[Record]) -> list[MeasureMention]:
             out.append(r)
     return out
 
-
-def _column_tuples(doc: Document) -> list[tuple]:
-    return [(c.fiscal_year, c.budget, c.status) for c in doc.columns]

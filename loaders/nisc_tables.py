@@ -144,11 +144,24 @@ def _feed(row: _Row, text: str, number: int) -> None:
     """Add one printed line's text to a row: its cells (tab-separated, or the
     amounts ending the line) and the rest as part of the name, both as printed."""
     row.last = number
+    name, row.cells = split_cells(text)
+    row.name_parts.append(name)
+
+
+def split_cells(text: str) -> tuple[str, list[str]]:
+    """One printed line of a table row: the name part and the cells, both as printed.
+
+    Tab-separated (Markdown): the first field is the name, the other non-empty fields
+    the cells. Plain text: the cells are the amounts and dashes ending the line.
+
+    >>> split_cells("【総務省】IoTの構築 15.8億円 ― 15.8億円")
+    ('【総務省】IoTの構築', ['15.8億円', '―', '15.8億円'])
+    >>> split_cells("【総務省】IoTの構築\\t15.8億円\\t—\\t")
+    ('【総務省】IoTの構築', ['15.8億円', '—'])
+    """
     if "\t" in text:
         name, *cells = [c.strip() for c in text.split("\t")]
-        row.name_parts.append(name)
-        row.cells = [c for c in cells if c]
-        return
+        return name, [c for c in cells if c]
     norm, offsets = nfkc_with_offsets(text.rstrip())
     cut = len(norm)
     cells: list[str] = []
@@ -156,8 +169,7 @@ def _feed(row: _Row, text: str, number: int) -> None:
         start = match.start("cell")
         cells.insert(0, text[offsets[start] : offsets[cut]].strip())
         cut = match.start()
-    row.name_parts.append(text[: offsets[cut]])
-    row.cells = cells
+    return text[: offsets[cut]], cells
 
 
 def _row_records(
@@ -251,4 +263,4 @@ def _area_header(
     return area, label, figures
 
 
-__all__ = ["parse_summary_table", "AMOUNT_RE"]
+__all__ = ["parse_summary_table", "split_cells", "AMOUNT_RE"]
