@@ -40,7 +40,7 @@ EXIT_MEANINGS: dict[ExitCode, str] = {
                              "not hold what was sent",
     ExitCode.MISSING_EXTRA: "an optional part is not installed (the message names the extra to install)",
     ExitCode.ALREADY_IN_CORPUS: "`policykg add`: the document (same file, same text or same id) is already in "
-                                "the corpus; nothing added",
+                                "the corpus (nothing added)",
 }
 
 
