@@ -128,3 +128,18 @@ class PK(DefinedNamespace):
     factValue: URIRef
     year: URIRef
     approximate: URIRef
+    rank: URIRef
+    rankReason: URIRef
+    preferredFigure: URIRef
+    Ranks: URIRef
+    PreferredRank: URIRef
+    NormalRank: URIRef
+    DeprecatedRank: URIRef
+    RankReasons: URIRef
+    OwnEdition: URIRef
+    NearestEdition: URIRef
+    Restatement: URIRef
+    Repeated: URIRef
+    Disagrees: URIRef
+    InclusiveFigure: URIRef
+    ContradictsOwnDocument: URIRef

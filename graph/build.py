@@ -27,6 +27,7 @@ from policykg.normalize import squash
 from policykg.registry import Entity, Kind, Registry, lookup_key
 from policykg.sources import Document
 
+from .rank import rank_figures
 from .resolve import KIND_CLASS, Pending, Resolver, entity_iri
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ def build_dataset(
     registry_graph(ds.graph(REGISTRY_GRAPH), registry)
     for doc, recs in documents:
         add_document(ds.graph(doc_iri(doc.id)), doc, recs, registry, report)
+    rank_figures(ds, [(doc_iri(doc.id), doc.fiscal_year) for doc, _ in documents])
     typed = {(s, cls) for s, _, cls, _ in ds.quads((None, RDF.type, None, None))}
     for _, cls in typed:
         if str(cls).startswith(str(PK._NS)):

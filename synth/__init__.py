@@ -33,6 +33,7 @@ from policykg.graph.build import (
     ONTOLOGY_GRAPH, REGISTRY_GRAPH, BuildReport, add_document, doc_iri, iter_quads_sorted, ontology_graph,
     registry_graph,
 )
+from policykg.graph.rank import RANKS_GRAPH, rank_triples, read_figures
 from policykg.graph.store import atomic_write
 
 from .records import synthetic_document
@@ -65,12 +66,27 @@ def document_lines(u: Universe, series: int, year: int) -> list[str]:
     >>> all(line.endswith(" <https://w3id.org/policykg/id/doc/nisc-budget-fy2025> .") for line in lines)
     True
     """
+    return _document(u, series, year, 0)[0]
+
+
+def _document(u: Universe, series: int, year: int, place: int) -> tuple[list[str], list]:
+    """A synthetic document's sorted N-Quads lines, and its figures as ranking needs them."""
     doc, records = synthetic_document(u, series, year)
     report = BuildReport()
     ds = Dataset()
-    add_document(ds.graph(doc_iri(doc.id)), doc, records, u.registry, report)
+    g = ds.graph(doc_iri(doc.id))
+    add_document(g, doc, records, u.registry, report)
     if report.warnings:  # every name is a registry label: a warning is a bug of the generator
         raise BuildError(f"synthetic document {doc.id}: {report.warnings[0]}")
+    return list(iter_quads_sorted(ds)), read_figures(g, place, year)
+
+
+def rank_lines(figures: list) -> list[str]:
+    """The ranks graph of the synthetic documents' figures, as sorted N-Quads lines."""
+    ds = Dataset()
+    ranks = ds.graph(RANKS_GRAPH)
+    for triple in rank_triples(figures):
+        ranks.add(triple)
     return list(iter_quads_sorted(ds))
 
 
@@ -86,13 +102,24 @@ class _Counted:
         for line in fixed_lines(self.universe):
             self.count += 1
             yield line + "\n"
+        figures: list = []
+        preferred: set = set()  # cells with a figure of their own: one preferred figure each
+        place = 0
         for year in YEARS:
             for series in range(self.universe.plan.series):
-                if self.count >= self.target:
-                    return
-                for line in document_lines(self.universe, series, year):
+                # the rank quads to come: rank and reason per figure, a link to the preferred one on the others
+                if self.count + 3 * len(figures) - len(preferred) >= self.target:
+                    break
+                lines, found = _document(self.universe, series, year, place)
+                place += 1
+                figures.extend(found)
+                preferred.update(f.cell for f in found if not f.inclusive)
+                for line in lines:
                     self.count += 1
                     yield line + "\n"
+        for line in rank_lines(figures):  # every figure's rank (graph/rank.py), as a build adds them
+            self.count += 1
+            yield line + "\n"
 
 
 def synth_lines(triples: int, seed: int = 0) -> Iterator[str]:

@@ -41,6 +41,8 @@ MORE = [
     ("agency-shares", {"agency": "防衛省"}),
     ("yoy-change", {"agency": "総務省", "source": "nisc-budget-fy2024"}),
     ("measure-facts", {"fact": "plan-period"}),
+    ("budget-lines", {"rank": "preferred", "fiscal_year": "2025"}),
+    ("totals", {"rank": "preferred", "scope_kind": "overall"}),
 ]
 CASES = (
     [(nq.name, _example(nq.name)) for nq in list_queries()]
@@ -50,7 +52,7 @@ CASES = (
 
 
 def test_cases_cover_every_query() -> None:
-    assert len(CASES) == 14 + 10 + 13
+    assert len(CASES) == 15 + 11 + 15
     assert {name for name, _ in CASES} == {nq.name for nq in list_queries()}
 
 

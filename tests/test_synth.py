@@ -26,9 +26,10 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
 
 
 def test_size_is_about_what_was_asked(tmp_path: Path) -> None:
-    for n in (5_000, 50_000):
+    # whole documents at a time: at 5,000 quads one document with its figures' ranks is ~800 quads
+    for n, slack in ((5_000, 1.2), (50_000, 1.1)):
         written = write_synth(tmp_path / f"{n}.nq", triples=n, seed=0)
-        assert n <= written <= 1.1 * n
+        assert n <= written <= slack * n
         assert sum(1 for _ in open(tmp_path / f"{n}.nq", encoding="utf-8")) == written
 
 
@@ -68,7 +69,7 @@ def test_every_named_query_has_rows_with_its_example(store) -> None:
         params = dict(words[i + 1].partition("=")[::2] for i, w in enumerate(words) if w == "--param")
         assert _rows(store, nq.name, params), nq.name
         checked += 1
-    assert checked == 14
+    assert checked == 15
 
 
 def test_agency_totals_are_the_sum_of_the_listed_measures(store) -> None:
