@@ -19,6 +19,7 @@ with the bundled corpus (``policykg build --corpus DIR``). Expected values are t
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from difflib import SequenceMatcher
 from pathlib import Path
 
@@ -31,7 +32,14 @@ from policykg.graph.store import load_dataset, read_build_report
 from policykg.queries.run import query_dir, run_query
 from policykg.registry import DEFAULT_PATH, Registry, lookup_key
 from policykg.report.checks import QualityReport, collect
-from policykg.report.minted import AmountMatch, Candidate, rank
+from policykg.report.minted import (
+    AmountMatch,
+    Candidate,
+    NewEntity,
+    Renames,
+    declaration,
+    rank,
+)
 from policykg.report.render import (
     Block,
     ReportFormat,
@@ -329,3 +337,22 @@ def test_code_blocks_are_escaped() -> None:
     assert md.startswith("````toml\n") and md.rstrip().endswith("````")
     page = render_html(blocks)
     assert "<script>" not in page and "&lt;/code&gt;&lt;script&gt;" in page
+
+
+def test_declaring_a_minted_candidate_registers_the_earlier_name() -> None:
+    """Neither name registered, under an agency the registry does not know either."""
+    new = NewEntity(
+        "id:n", "measure", ('新しい "事業"',), "内閣府", "", (("fy2027", 4),), 2
+    )
+    old = replace(_candidate("旧事業", 0.8), key="", cited=(("fy2026", 7),))
+    toml = declaration(Renames(new, (old,)))
+    lines = toml.splitlines()
+    assert lines[0] == "# register the agency 内閣府 first (see New entities); then:"
+    assert lines[2:] == [
+        "[[measure]]",
+        'key = "<ascii-slug>"',
+        'label_ja = "旧事業"',
+        'parent = "<agency key>"',
+        'aliases = ["新しい \\"事業\\""]',
+        'sources = ["fy2026:7", "fy2027:4"]',
+    ]
