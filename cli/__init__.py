@@ -246,7 +246,8 @@ def validate(build_dir: Path | None, fmt: str, limit: int) -> None:
 def report(build_dir: Path | None, fmt: str, out: Path | None) -> None:
     """Data-quality report of the built graph: extracted and skipped lines per
     document, the documents' own arithmetic (with tolerances), figures that
-    disagree across documents, entities seen only once.
+    disagree across documents, entities seen only once, new (minted) entities
+    and rename candidates for new measures.
 
     \b
     Example:

@@ -39,6 +39,7 @@ from policykg.graph.store import BuildReportFile, default_build_dir, load_datase
 from policykg.money import oku
 from policykg.normalize import UNIT_YEN
 from policykg.queries.run import load_query, query_dir, run_query
+from policykg.report.minted import NewEntity, Renames, new_entities, rename_candidates
 
 __all__ = ["Check", "CheckRow", "Disagreement", "Figure", "QualityReport", "collect", "half_unit", "oku"]
 
@@ -147,6 +148,8 @@ class QualityReport:
     never_cited: tuple[Entity, ...]
     figures: int
     quads: int
+    new_entities: tuple[NewEntity, ...] = ()  # minted by the build (report/minted.py)
+    renames: tuple[Renames, ...] = ()  # each minted measure's rename candidates
 
 
 def half_unit(number: str, unit: str) -> Decimal:
@@ -346,5 +349,7 @@ def collect(build_dir: Path | None = None) -> QualityReport:
     once, never = _entities(ds)
     checks = (check_listed_vs_area(figures), check_areas_vs_overall(figures), check_shares(ds),
               check_page_vs_table(figures))
+    new = new_entities(ds)
     return QualityReport(tuple(_documents(ds, build_report)), checks, tuple(disagreements(figures)),
-                         tuple(once), tuple(never), len(figures), build_report.quads)
+                         tuple(once), tuple(never), len(figures), build_report.quads, tuple(new),
+                         tuple(rename_candidates(ds, new)))
