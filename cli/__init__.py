@@ -209,8 +209,15 @@ def query(name: str | None, params: tuple[str, ...], fmt: str, list_: bool, buil
             raise click.BadParameter(f"{key.strip()!r} given twice", param_hint="--param")
         values[key.strip()] = value
     nq = load_query(name)
-    result = run_query(open_store(build_dir, backend), nq, values)
+    store = open_store(build_dir, backend)
+    result = run_query(store, nq, values)
     click.echo(format_result(result, fmt), nl=False)
+    if not len(result):
+        from policykg.queries.explain import explain_empty
+
+        reason = explain_empty(store, nq, values)
+        if reason:
+            click.echo(reason, err=True)
 
 
 @main.command(epilog=exit_codes_text(ExitCode.OK, ExitCode.NO_GRAPH, ExitCode.NOT_CONFORMING))

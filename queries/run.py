@@ -97,6 +97,7 @@ class NamedQuery:
     text: str
     example: str = ""
     columns: tuple[str, ...] = ()  # projected variables, without "?"
+    reads: tuple[str, ...] = ()  # `@reads pk:Class`: the classes whose absence explains an empty result
     prepared: Query | None = field(default=None, compare=False, repr=False)
 
     def param(self, name: str) -> Param:
@@ -132,13 +133,22 @@ def load_query(name_or_path: str | Path) -> NamedQuery:
     except (OSError, UnicodeDecodeError) as e:
         raise QueryError(f"cannot read query file {path}: {e}") from e
     description, params, example = _parse_header(text, path)
+    reads = tuple(_expand(word, path) for line in text.splitlines() if line.startswith("# @reads")
+                  for word in line.split()[2:])
     prepared = _prepare(text, path)
     used = _variables(prepared)
     for p in params:
         if p.var not in used:
             raise QueryError(f"{path}: parameter {p.name!r} binds ?{p.var}, which the query never uses")
     columns = tuple(str(v) for v in (prepared.algebra.get("PV") or ()))
-    return NamedQuery(path.stem, path, description, params, text, example, columns, prepared)
+    return NamedQuery(path.stem, path, description, params, text, example, columns, reads, prepared)
+
+
+def _expand(curie: str, path: Path) -> str:
+    prefix, sep, local = curie.partition(":")
+    if not sep or prefix not in PREFIXES:
+        raise QueryError(f"{path}: @reads takes prefixed class names (pk:AgencyShare), not {curie!r}")
+    return PREFIXES[prefix] + local
 
 
 def _parse_header(text: str, path: Path) -> tuple[str, tuple[Param, ...], str]:

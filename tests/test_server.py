@@ -253,7 +253,8 @@ def test_service_description(endpoint: str) -> None:
     rows = {s["name"].value: (s["endpoint"].value, int(s["n"].value)) for s in store.query(q)}
     assert set(rows) == {f"https://w3id.org/policykg/id/doc/{d}" for d in (
         "nisc-budget-fy2025", "nisc-budget-fy2024", "nisc-budget-fy2023", "nisc-budget-fy2020", "meti-icsws-wg3-10")
-    } | {"https://w3id.org/policykg/id/graph/ontology", "https://w3id.org/policykg/id/graph/registry"}
+    } | {"https://w3id.org/policykg/id/graph/ontology", "https://w3id.org/policykg/id/graph/registry",
+           "https://w3id.org/policykg/id/graph/ranks"}
     assert {e for e, _ in rows.values()} == {endpoint}
     counted = requests.get(endpoint, params={"query": "SELECT (COUNT(*) AS ?n) { GRAPH "
                            "<https://w3id.org/policykg/id/doc/nisc-budget-fy2024> { ?s ?p ?o } }"}).json()
