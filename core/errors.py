@@ -39,8 +39,8 @@ EXIT_MEANINGS: dict[ExitCode, str] = {
     ExitCode.PUBLISH_FAILED: "`policykg publish`: the external store refused, could not be reached, or does "
                              "not hold what was sent",
     ExitCode.MISSING_EXTRA: "an optional part is not installed (the message names the extra to install)",
-    ExitCode.ALREADY_IN_CORPUS: "`policykg add`: the document (same file, same text or same id) is already in "
-                                "the corpus (nothing added)",
+    ExitCode.ALREADY_IN_CORPUS: "`policykg add`: the document (same file, same text, same id, or a summary of "
+                                "the same budget) is already in the corpus (nothing added)",
 }
 
 

@@ -7,7 +7,9 @@ What :func:`add_document` does, all or nothing:
 2. detects its manifest fields from the text (:func:`policykg.loaders.detect.detect_document`:
    layout family, title, issuer, fiscal year, budget phase, strategy edition, columns);
 3. refuses a duplicate: the same file, the same text or the same id as a document of the
-   bundled corpus, of ``$POLICYKG_CORPUS`` or of the target folder;
+   bundled corpus, of ``$POLICYKG_CORPUS`` or of the target folder, and (unless an id is
+   given) a budget summary whose table's first column (fiscal year, kind, status) is that
+   of a summary already there: the same document, e.g. a PDF printed from its text;
 4. runs the loaders and builds the document's named graph against the core SHACL shapes,
    so a document that ``policykg build`` could not read is refused now;
 5. writes the text into the corpus folder (the bundled one, or a user corpus folder,
@@ -41,6 +43,7 @@ from policykg.sources import (
     MANIFEST_FILE,
     MAX_FILE_BYTES,
     Document,
+    Layout,
     corpus_dir,
     corpus_folders_from_env,
     load_corpus,
@@ -48,7 +51,7 @@ from policykg.sources import (
     read_text,
 )
 
-__all__ = ["AddResult", "SUFFIXES", "add_document", "describe"]
+__all__ = ["SUFFIXES", "AddResult", "add_document", "describe"]
 
 #: The files ``policykg add`` reads.
 SUFFIXES = (".pdf", ".txt", ".md")
@@ -58,6 +61,7 @@ _NEW_MANIFEST = (
     "# in the format of the bundled corpus/manifest.toml. `policykg build --corpus DIR` (or\n"
     "# POLICYKG_CORPUS=DIR) includes them.\n"
 )
+_NISC = (Layout.NISC_PDFTEXT, Layout.NISC_MARKDOWN)
 #: Figures listed one by one in a report: the summary table's and the totals.
 _LISTED = (Origin.SUMMARY_TABLE, Origin.HEADLINE, Origin.AREA_CHART)
 
@@ -165,6 +169,13 @@ def _doc_id(path: Path, detection: Detection, existing: list[Document], wanted: 
             raise DuplicateDocumentError(f"{path}: the id {wanted!r} is already taken by {taken[wanted].path}; "
                                          "nothing added (choose another --id)")
         return wanted
+    if detection.header is not None:
+        main = detection.header.columns[0]
+        for doc in existing:
+            if doc.layout in _NISC and doc.columns[:1] == (main,):
+                raise DuplicateDocumentError(
+                    f"{path}: {doc.id} ({doc.path}) is the budget summary of the same budget ({main}): most likely "
+                    "this document, its text extracted anew; nothing added (give --id if it is another document)")
     candidates = [detection.id_stem] + ([f"{detection.id_stem}-{detection.phase.value}"] if detection.phase.value
                                         else [])
     for candidate in candidates:

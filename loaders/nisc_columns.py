@@ -37,8 +37,10 @@ and 「令和元年度当初予算 ：４．５億円」 of line 181). That hold
 an empty supplementary cell out: where a full row prints a dash in a supplementary
 column (FY2024, FY2025), an empty cell is a dash, so a short row is not read (a warning).
 
-Nothing is guessed: no header, a label that cannot be read, or a header printed again
-with other columns is a :class:`~policykg.errors.LoaderError` with the line.
+Nothing is guessed: no header, a label that cannot be read (in a plain-text header: a year
+whose next line names a phase we do not read, 「令和6年度」 / 「補正予備費」), a header printed
+again with other columns, or a header that no table row fits (every row prints more amounts
+than it has columns: a label was lost) is a :class:`~policykg.errors.LoaderError` with the line.
 
 >>> text = ("政府のサイバーセキュリティに関する予算\\n令和7年度当初予算額\\n\\n"
 ...         "令和6年度\\n補正予算\\n\\n令和6年度\\n当初予算\\n\\n令和7年度\\n 2,051.5億円\\n")
@@ -56,6 +58,7 @@ from dataclasses import dataclass
 from policykg.errors import LoaderError
 from policykg.normalize import AMOUNT_RE, era_to_fiscal_year, is_dash, nfkc, squash
 from policykg.records import BudgetKind, BudgetStatus
+from policykg.registry import looks_like_agency
 from policykg.sources import Column, Document
 
 from .nisc_tables import split_cells
@@ -73,6 +76,9 @@ _LABEL = re.compile(_YEAR + _PHASE)
 _PHASE_ONLY = re.compile(_PHASE)
 _ERA = re.compile(r"(?:令和|平成)\s*(?:元|\d{1,2})\s*年")
 _HEADING = re.compile(r"^\s*#+\s*")
+#: Words of a budget phase: a line holding one under a year is that year's phase, read or not.
+_PHASE_WORD = re.compile(r"予算|補正|当初|概算|政府案")
+_AGENCY_ROW = re.compile(r"^\s*【(?P<agency>[^】]{1,20})】")
 _MAX_GAP = 2  # blank lines allowed between the labels of one header
 _TITLE = "サイバーセキュリティに関する予算"
 #: A title caption is printed within this many lines after the title (FY2025: lines 29 and 33).
@@ -210,8 +216,12 @@ def _blocks(lines: Sequence[str], source: str) -> list[tuple[list[_Label], bool]
         if (first := _label(line, number)) is None or first.kind is not None:
             i += 1
             continue
-        block, j = _split_block(lines, i)
+        block, j, unread = _split_block(lines, i)
         if any(lab.end_line > lab.line for lab in block):  # a year and its phase on two lines
+            if unread:
+                number, printed = unread[0]
+                raise LoaderError(source, number, printed, "table header label is not a fiscal-year label such as "
+                                                           "令和6年度 当初予算: its budget phase cannot be read")
             out.append((block, False))
             i = j
         else:
@@ -219,10 +229,12 @@ def _blocks(lines: Sequence[str], source: str) -> list[tuple[list[_Label], bool]
     return out
 
 
-def _split_block(lines: Sequence[str], i: int) -> tuple[list[_Label], int]:
+def _split_block(lines: Sequence[str], i: int) -> tuple[list[_Label], int, list[tuple[int, str]]]:
     """The labels from line index ``i`` on, each a year on a line of its own with its phase on the
-    next line or alone, and the index after them."""
+    next line or alone, the index after them, and the years whose next line names a phase that
+    cannot be read, as (line of the phase, printed)."""
     block: list[_Label] = []
+    unread: list[tuple[int, str]] = []
     j, gap = i, 0
     while j < len(lines):
         if not lines[j].strip():
@@ -237,10 +249,21 @@ def _split_block(lines: Sequence[str], i: int) -> tuple[list[_Label], int]:
         if j + 1 < len(lines) and (joined := _with_phase(lab, lines[j + 1], j + 2)):
             lab = joined
             j += 1
+        elif j + 1 < len(lines) and _unread_phase(lines[j + 1], j + 2):
+            unread.append((j + 2, f"{lab.printed} / {lines[j + 1].strip()}"))
+            gap = 0
+            j += 2
+            continue
         block.append(lab)
         gap = 0
         j += 1
-    return block, j
+    return block, j, unread
+
+
+def _unread_phase(line: str, number: int) -> bool:
+    """A line under a year that names a budget phase we cannot read (「補正予備費」, 「当初予\ufffd」)."""
+    text = _clean(line)
+    return bool(_PHASE_WORD.search(text)) and not AMOUNT_RE.search(nfkc(line)) and _label(line, number) is None
 
 
 def captions(text: str, *, titles: bool = False) -> list[Caption]:
@@ -344,7 +367,21 @@ def read_columns(text: str, source: str) -> ColumnHeader:
                               f"table header printed again with other columns than at line {labels[0].line} "
                               f"({', '.join(map(str, again))} vs {', '.join(map(str, columns))})")
     first, last = labels[0].line, max(lab.end_line for lab in labels)
-    return ColumnHeader(columns, first, last, short_row_columns(lines, columns), printed, used)
+    short = short_row_columns(lines, columns)
+    _check_rows_fit(lines, columns, short, source, first, printed)
+    return ColumnHeader(columns, first, last, short, printed, used)
+
+
+def _check_rows_fit(lines: Sequence[str], columns: Sequence[Column], short: Sequence[int], source: str,
+                    line: int, printed: str) -> None:
+    """A LoaderError at the header when no table row fits its columns and a row prints more amounts."""
+    rows = [(n, len(cells)) for n, text in enumerate(lines, 1) if (m := _AGENCY_ROW.match(nfkc(text)))
+            and looks_like_agency(m["agency"]) and (cells := split_cells(text)[1])]
+    wider = next(((n, k) for n, k in rows if k > len(columns)), None)
+    if wider and not any(k in (len(columns), len(short)) for _, k in rows):
+        raise LoaderError(source, line, printed, f"the table header names {len(columns)} column(s) but no table "
+                                                 f"row fits them (line {wider[0]} prints {wider[1]} amounts): a "
+                                                 "column label is missing or cannot be read")
 
 
 def document_columns(doc: Document, text: str) -> tuple[tuple[Column, ...], tuple[int, ...]]:

@@ -3,8 +3,10 @@
 pdfminer.six's layout analysis (its default parameters) groups the characters of each
 page into text lines and text boxes; the text is every box's lines in pdfminer's
 reading order, one text line per printed line, a blank line after each box and pages
-in page order. Nothing is normalised: the loaders apply NFKC themselves, and the line
-numbers of every figure refer to this text, which `policykg add` keeps in the corpus.
+in page order, three blank lines between two pages (as in the bundled texts: the
+measure-page loader starts a page after three blank lines). Nothing is normalised: the
+loaders apply NFKC themselves, and the line numbers of every figure refer to this text,
+which `policykg add` keeps in the corpus.
 
 Refused, each with a :class:`~policykg.errors.LoaderError` naming the file: a file that
 is not a PDF, a truncated PDF (no ``%%EOF`` marker at its end), a password-protected
@@ -23,13 +25,14 @@ from pdfminer.high_level import extract_pages
 from pdfminer.layout import LAParams, LTTextContainer, LTTextLine
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.psparser import PSException
-
 from policykg.errors import LoaderError
 
-__all__ = ["MAX_PDF_BYTES", "pdf_to_text"]
+__all__ = ["MAX_PDF_BYTES", "PAGE_BREAK", "pdf_to_text"]
 
 #: PDFs larger than this are refused before parsing (bounded memory and time).
 MAX_PDF_BYTES = 100 * 1024 * 1024
+#: Blank lines between the text of two pages.
+PAGE_BREAK = 3
 _UNMAPPED = re.compile(r"\(cid:\d+\)")
 #: A text layer where more lines than this share hold unmapped glyphs is refused.
 _UNMAPPED_SHARE = 0.05
@@ -54,12 +57,16 @@ def pdf_to_text(data: bytes, source: str) -> str:
     try:
         for page in extract_pages(io.BytesIO(data), laparams=LAParams()):
             pages += 1
+            page_start = True
             for box in page:
                 if not isinstance(box, LTTextContainer):
                     continue
                 box_lines = [line.get_text().rstrip("\r\n") for line in box if isinstance(line, LTTextLine)]
                 box_lines = [t for t in box_lines if t.strip()]
                 if box_lines:
+                    if page_start and lines:  # the previous page's last box ended with one blank line
+                        lines.extend([""] * (PAGE_BREAK - 1))
+                    page_start = False
                     lines.extend(box_lines)
                     lines.append("")
     except PDFPasswordIncorrect as e:
