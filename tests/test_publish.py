@@ -65,7 +65,7 @@ def test_publish_round_trip(virtuoso, build_dir: Path) -> None:
     assert result.exit_code == 0, result.output
     expected = expected_counts(build_dir)
     assert len(expected) == 8  # five documents, the ontology, the registry and the ranks
-    assert "published 7 graphs" in result.output
+    assert "published 8 graphs" in result.output
     assert virtuoso.graph_counts("https://w3id.org/policykg/") == expected
     rows = virtuoso.sparql_select(
         f"PREFIX pk: <{PK}> SELECT ?amount ?line WHERE {{ GRAPH <{FY2024}> {{ "
