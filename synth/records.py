@@ -84,7 +84,9 @@ def synthetic_document(u: Universe, series: int, year: int) -> tuple[Document, l
     w = _Writer(doc_id, year)
     per_doc = u.plan.measures_per_doc
     first = series * per_doc
-    present = [m for i, m in enumerate(u.measures[first:first + per_doc]) if i < 3 or r.random() < 0.92]
+    # a measure is listed from the first year of its plan period on, marked 新規 in that year
+    present = [m for i, m in enumerate(u.measures[first:first + per_doc])
+               if i < 3 or (m.plan and m.plan[0] == year) or (r.random() < 0.92 and not (m.plan and m.plan[0] > year))]
     total = sum(m.amount(year) for m in u.measures) * 2
     w.figure(R.ScopeKind.OVERALL, _OVERALL, total, origin=R.Origin.HEADLINE)
     w.line += 2
@@ -92,11 +94,14 @@ def synthetic_document(u: Universe, series: int, year: int) -> tuple[Document, l
     by_area: dict[int, int] = {}
     for m in present:
         area = areas[r.randrange(len(areas))]
-        inclusive = r.random() < 0.05  # 「…の内数」: part of a larger sum, so not in the totals
+        # 「…の内数」: part of a larger sum, so not in the totals (never the example measure: its page conflicts)
+        inclusive = r.random() < 0.05 and m.label != EXAMPLE_MEASURE
         if not inclusive:
             by_agency[m.agency] = by_agency.get(m.agency, 0) + m.amount(year)
             by_area[area.number] = by_area.get(area.number, 0) + m.amount(year)
         _measure_row(w, r, m, area, inclusive)
+        if m.plan and m.plan[0] == year:
+            w.records.append(R.MeasureAttribute(m.label, "新規", "（新規）", w.span()))
         _measure_page(w, r, m)
         _measure_links(w, r, m, operators)
         w.line += 1

@@ -152,7 +152,7 @@ def _examples(measures: list[Measure], reg: Registry) -> list[Measure]:
 
     The examples' measure (NICT's training centre) is implemented by NICT under
     サイバーセキュリティ基本法 article 13, runs CYDER and funds NICT; the first
-    measure of 経済産業省 funds IPA.
+    measure of 経済産業省 funds IPA; the fourth starts in FY2025 (new-measures).
     """
     nict, ipa = reg.get(Kind.BODY, "nict").label_ja, reg.get(Kind.BODY, "ipa").label_ja
     law = reg.get(Kind.LAW, "cybersecurity-basic-act").label_ja
@@ -163,4 +163,6 @@ def _examples(measures: list[Measure], reg: Registry) -> list[Measure]:
     first_meti = next((i for i, m in enumerate(out) if m.agency == meti), None)
     if first_meti is not None:
         out[first_meti] = replace(out[first_meti], flow=(ipa, "委託"))
+    if len(out) > 3:  # a measure new in FY2025: first listed, and marked 新規, by the FY2025 documents
+        out[3] = replace(out[3], plan=(2025, 2028))
     return out

@@ -57,7 +57,7 @@ def rows(ds: Dataset, name: str, **params: object) -> list[dict[str, object]]:
 # ------------------------------------------------------------------ the catalogue
 
 EXPECTED_QUERIES = {
-    "agency-shares", "area-shares", "body-activity", "budget-by-agency", "budget-lines", "conflicts", "funding-flows",
+    "agency-shares", "area-shares", "body-activity", "budget-by-agency", "budget-lines", "conflicts", "funding-flows", "new-measures",
     "legal-bases", "measure-facts", "measure-history", "measures-by-law", "program-facts", "programs", "totals", "yoy-change",
 }
 
