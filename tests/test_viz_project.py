@@ -231,3 +231,26 @@ def test_pick_figure_prefers_the_edition_of_that_year_by_its_fiscal_year() -> No
     again = Figure(2025, "initial", "enacted", 205_150_000_000, "2,051.5億円", False, "zz-edition", 31, 2025)
     other = Figure(2025, "initial", "draft", 205_000_000_000, "2,050.0億円", False, "aa-nisc-budget-fy2025", 3, 2026)
     assert pick_figure([other, again], 2025, "initial") is again
+
+
+def test_pick_figure_takes_the_preferred_figure_of_the_latest_phase() -> None:
+    """With ranks in the graph the view follows them (README "Ranks"): the preferred figure,
+    enacted before draft; a normal-ranked restatement is never shown."""
+    from policykg.viz.project import Figure, pick_figure
+
+    own = Figure(2024, "initial", "enacted", 3_040_000_000, "30.4億円", False, "nisc-budget-fy2024", 79, 2024, "preferred")
+    later = Figure(2024, "initial", "enacted", 1_950_000_000, "19.5億円", False, "nisc-budget-fy2025", 9, 2025, "normal")
+    draft = Figure(2024, "initial", "draft", 3_000_000_000, "30.0億円", False, "nisc-budget-fy2024-draft", 5, 2024,
+                   "preferred")
+    assert pick_figure([later, draft, own], 2024, "initial") is own
+    assert pick_figure([later, draft], 2024, "initial") is draft
+    assert pick_figure([later], 2024, "initial") is None
+
+
+def test_the_views_show_the_preferred_figure_of_the_bundled_graph(ds: Dataset) -> None:
+    """厚生労働省 FY2024 initial: 30.4億円 (nisc-budget-fy2024:79, preferred), not the FY2025
+    edition's restated 19.5億円."""
+    facts = read_facts(ds)
+    [key] = [k for k in facts.figures if k.endswith("mhlw-information-security-promotion")]
+    picked = pick_figure(facts.figures[key], 2024, "initial")
+    assert (picked.printed, picked.where, picked.rank) == ("30.4億円", "nisc-budget-fy2024:79", "preferred")

@@ -47,6 +47,7 @@ class Figure:
     source: str  # document id
     line: int
     doc_fy: int  # the fiscal year of that document (its pk:fiscalYear)
+    rank: str = ""  # preferred | normal | deprecated (graph/rank.py); "" in a graph without ranks
 
     @property
     def where(self) -> str:
@@ -112,17 +113,21 @@ def read_facts(ds: Graph) -> _Facts:
         figures[short_id(r["measure"])].append(Figure(
             int(r["fy"]), str(r["kind"]), str(r["status"] or ""),
             None if r["amount_jpy"] is None else int(r["amount_jpy"]), str(r["printed"] or ""),
-            bool(r["inclusive"]), str(r["source"]), int(r["line"]), int(r["doc_fy"])))
+            bool(r["inclusive"]), str(r["source"]), int(r["line"]), int(r["doc_fy"]), str(r["rank"] or "")))
     return _Facts(nodes, relations, dict(figures), _rows(ds, "flows"))
 
 
 def pick_figure(figs: list[Figure], fy: int, kind: str) -> Figure | None:
-    """The figure a view shows for ``fy``/``kind``: stated with an amount, not 内数, the
-    document of that fiscal year (its pk:fiscalYear) first, then enacted > draft > request,
-    then source order."""
+    """The figure a view shows for ``fy``/``kind``: the preferred figure of its cell (the
+    ranks of graph/rank.py, README "Ranks") of the most advanced phase stated, enacted >
+    draft > request. In a graph without ranks: stated with an amount, not 内数, the document
+    of that fiscal year first, then enacted > draft > request, then source order."""
     cands = [f for f in figs if f.fy == fy and f.kind == kind and f.amount_jpy is not None and not f.inclusive]
     if not cands:
         return None
+    if any(f.rank for f in cands):
+        preferred = [f for f in cands if f.rank == "preferred"]
+        return min(preferred, key=lambda f: _STATUS_RANK.get(f.status, 3)) if preferred else None
     return min(cands, key=lambda f: (f.doc_fy != fy, _STATUS_RANK.get(f.status, 3),
                                      f.source, f.line))
 
