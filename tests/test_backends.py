@@ -50,7 +50,7 @@ CASES = (
 
 
 def test_cases_cover_every_query() -> None:
-    assert len(CASES) == 14 + 10 + 13
+    assert len(CASES) == 15 + 11 + 13
     assert {name for name, _ in CASES} == {nq.name for nq in list_queries()}
 
 
