@@ -72,7 +72,9 @@ class PK(DefinedNamespace):
     Supplementary: URIRef
     agency: URIRef
     agencyAsStated: URIRef
+    amountIsUpperBound: URIRef
     amountJPY: URIRef
+    amountStated: URIRef
     areaNumber: URIRef
     article: URIRef
     budgetKind: URIRef

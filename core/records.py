@@ -144,13 +144,18 @@ class LegalBasis:
 
 @dataclass(frozen=True)
 class FundingFlow:
+    """Money from a funder to a recipient under a measure, with the amount only where the
+    text states one for this flow (never the measure's budget)."""
+
     measure: str
     funder: str  # as printed ("国" is resolved to the measure's agency)
     recipient: str
     instrument: str  # 交付金 / 補助 / 委託 / 請負, as printed
-    yen: int | None
+    yen: int | None  # the amount stated for this flow; None: no amount stated
     printed: str
-    source: SourceSpan
+    source: SourceSpan  # covers the amount's line where one is stated
+    printed_amount: str = ""  # the amount exactly as printed (「19.3億円」), "" when none is stated
+    upper_bound: bool = False  # 「…の内数」: the flow is part of that amount, not a figure of its own
 
 
 @dataclass(frozen=True)

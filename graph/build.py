@@ -435,8 +435,13 @@ class _DocBuilder:
         g.add((node, PK.recipient, recipient))
         g.add((node, PK.instrument, instrument))
         g.add((node, PK.printedText, Literal(rec.printed)))
+        # The amount printed for this flow, or explicitly none: never the measure's budget.
+        g.add((node, PK.amountStated, Literal(rec.yen is not None)))
         if rec.yen is not None:
             g.add((node, PK.amountJPY, Literal(rec.yen, datatype=XSD.integer)))
+            if rec.printed_amount:
+                g.add((node, PK.printedAmount, Literal(rec.printed_amount)))
+            g.add((node, PK.amountIsUpperBound, Literal(rec.upper_bound)))
         self._cite(node, rec.source)
 
     def _add_ProgramFact(self, rec: R.ProgramFact) -> None:

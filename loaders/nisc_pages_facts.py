@@ -4,12 +4,15 @@
   lines → :class:`MeasureAttribute`; 計画年度 also → :class:`PlanPeriod`.
 * 「電波法第103条の2第4項第12号」, 「サイバーセキュリティ基本法第十三条」 → :class:`LegalBasis`;
   a bare 「第26条①２」 only when the page names exactly one law, else a warning.
-* Funding flows, conservatively: a scheme box line that holds the funder 「国」, one
-  instrument and one recipient (「国 補助 独立行政法人情報処理推進機構(IPA)」,
-  「民間企業等国 委託」), or an instrument line next to such a line; 「…(IPA)に委託」
-  and 「（IPA交付金）」 in the text; 事業主体 + 事業スキーム where they pair one to one
-  (or by the same circled marker 「（①の一部）」). A box instrument with no
-  unambiguous recipient is reported, not guessed.
+* Funding flows, conservatively (:mod:`nisc_pages_flows`): a scheme box line that holds
+  the funder 「国」, one instrument and one recipient (「国 補助 独立行政法人情報処理推進機構(IPA)」,
+  「民間企業等国 委託」), an instrument line next to such a line or above its recipient
+  past sub-item markers, the one instrument and recipient a box leaves unpaired;
+  「…(IPA)に委託」 and 「（IPA交付金）」 in the text, and a sub-item closing 「（交付金）」
+  that names one body; 事業主体 + 事業スキーム where they pair one to one (or by the
+  same circled marker 「（①の一部）」). Each carries the amount printed with it, if
+  any (「…の内数」: an upper bound). A box instrument with no unambiguous recipient is
+  reported, not guessed.
 * Programmes found by the registry, with the operator where the text states it
   (「NICTに設置した「…」」, 「IPAのサイバーレスキュー隊」, 「（CYNEX）を…NICTに構築」) or the
   page's single 事業主体 body.
@@ -33,7 +36,13 @@ from policykg.records import (
 )
 from policykg.registry import Entity, Kind, Registry
 
-from .nisc_pages_flows import box_flows, printed_of, scheme_flows, text_flows
+from .nisc_pages_flows import (
+    box_flows,
+    printed_of,
+    scheme_flows,
+    subitem_flows,
+    text_flows,
+)
 from .nisc_pages_text import CIRCLED, DocText, circled_value, flat, scan
 
 __all__ = ["kanji_number", "page_facts"]
@@ -126,6 +135,7 @@ def page_facts(doc: DocText, source: str, first: int, last: int, *, names: list[
     box_flows(f, _ATTRIBUTE)
     text_flows(f)
     scheme_flows(f, attributes)
+    subitem_flows(f, _ATTRIBUTE)
     _programmes(f, attributes)
     return f.out
 

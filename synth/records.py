@@ -194,5 +194,6 @@ def _measure_links(w: _Writer, r: random.Random, m: Measure, operators: dict[str
         now = m.amount(w.year)
         yen = (now // 2 // 10_000_000 * 10_000_000 or 10_000_000) if r.random() < 0.5 else None
         w.records.append(R.FundingFlow(m.label, funder, recipient, instrument, yen,
-                                       f"{funder}→{recipient}（{instrument}）", w.span()))
+                                       f"{funder}→{recipient}（{instrument}）", w.span(),
+                                       printed_amount=f"{yen / 100_000_000:.1f}億円" if yen else ""))
         w.line += 1

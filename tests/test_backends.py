@@ -52,7 +52,7 @@ CASES = (
 
 
 def test_cases_cover_every_query() -> None:
-    assert len(CASES) == 16 + 12 + 15
+    assert len(CASES) == 17 + 13 + 15
     assert {name for name, _ in CASES} == {nq.name for nq in list_queries()}
 
 

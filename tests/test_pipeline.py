@@ -122,24 +122,26 @@ def test_unknown_layout_is_a_manifest_error(tmp_path: Path) -> None:
 
 def test_build_report_warnings_are_records_with_their_lines(bundled_build: Path) -> None:
     """build-report.json keeps each warning as a record; two checked by hand against the corpus:
-    nisc-budget-fy2025 (corpus/000_b360cdfc8cdc379a.txt) line 216 is 「国 交付」 (a scheme box whose
-    recipient the page does not name), lines 248-249 the 事業主体/事業スキーム box of a page whose
-    請負 has no matching implementer."""
+    nisc-budget-fy2025 (corpus/000_b360cdfc8cdc379a.txt) line 994 is 「交付金」 under
+    「（独）情報処理推進機構 民間事業者等国」 (a scheme box naming two possible recipients);
+    nisc-budget-fy2024 (corpus/002_1a1f949df8b9b077.txt) line 417 a sub-item closing 「（委託）」
+    that names no recipient."""
     report = read_build_report(bundled_build)
     assert len(report.warnings) == 84 and report.quads == 16321
     assert all(isinstance(w, BuildWarning) and w.document in report.documents for w in report.warnings)
     by_line = {(w.document, w.line): w for w in report.warnings}
-    w = by_line[("nisc-budget-fy2025", 216)]
+    w = by_line[("nisc-budget-fy2025", 994)]
     assert (w.end_line, w.kind, w.message, w.text) == (
-        216, "loader", "funding scheme: 国 交付金 with no unambiguous recipient", "国 交付")
-    w = by_line[("nisc-budget-fy2025", 248)]
-    assert (w.end_line, w.lines, w.message) == (249, "248-249", "事業スキーム 請負 without a matching 事業主体")
-    assert w.text.startswith("（事業主体） 国立研究開発法人情報通信研究機構") and w.text.endswith("調査研究（請負） 等")
-    assert str(w).startswith("nisc-budget-fy2025:248-249: 事業スキーム 請負 without a matching 事業主体: '（事業主体）")
-    corpus = (Path(__file__).resolve().parents[1] / "corpus" / "000_b360cdfc8cdc379a.txt").read_text(
-        encoding="utf-8").split("\n")
-    assert corpus[216 - 1] == "国 交付"
-    assert corpus[248 - 1].startswith("（事業主体）") and corpus[249 - 1].startswith("（事業スキーム）")
+        994, "loader", "funding scheme: 交付金 with no unambiguous recipient", "交付金")
+    w = by_line[("nisc-budget-fy2024", 417)]
+    assert (w.end_line, w.lines, w.message) == (417, "417", "funding scheme: sub-item (委託) names no recipient")
+    assert w.text.startswith("(1) 日々高度化が進み")
+    assert str(w).startswith("nisc-budget-fy2024:417: funding scheme: sub-item (委託) names no recipient: '(1)")
+    root = Path(__file__).resolve().parents[1] / "corpus"
+    fy2025 = (root / "000_b360cdfc8cdc379a.txt").read_text(encoding="utf-8").split("\n")
+    fy2024 = (root / "002_1a1f949df8b9b077.txt").read_text(encoding="utf-8").split("\n")
+    assert fy2025[994 - 1] == "交付金" and fy2025[993 - 1] == "（独）情報処理推進機構 民間事業者等国"
+    assert fy2024[417 - 1].startswith("(1) ") and fy2024[417 - 1].endswith("（委託）")
 
 
 def test_funder_kuni_is_the_registered_measures_agency() -> None:

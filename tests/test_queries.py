@@ -57,8 +57,9 @@ def rows(ds: Dataset, name: str, **params: object) -> list[dict[str, object]]:
 # ------------------------------------------------------------------ the catalogue
 
 EXPECTED_QUERIES = {
-    "agency-shares", "area-shares", "body-activity", "budget-by-agency", "budget-lines", "conflicts", "funding-flows", "new-measures",
-    "legal-bases", "measure-facts", "measure-history", "measures-by-law", "program-facts", "programs", "totals", "yoy-change",
+    "agency-shares", "area-shares", "body-activity", "budget-by-agency", "budget-lines", "conflicts",
+    "funding-by-recipient", "funding-flows", "legal-bases", "measure-facts", "measure-history", "measures-by-law",
+    "new-measures", "program-facts", "programs", "totals", "yoy-change",
 }
 
 
@@ -79,7 +80,9 @@ def test_required_columns() -> None:
         "agency-shares": "agency fiscal_year percent source line",
         "programs": "program operator measure source line",
         "legal-bases": "measure law article source paragraph item line",
-        "funding-flows": "measure funder recipient instrument amount_jpy source line",
+        "funding-flows": "measure funder recipient instrument amount_jpy printed_amount amount_stated upper_bound source line end_line",
+        "funding-by-recipient": "fiscal_year source recipient instrument stated_jpy stated_flows upper_bound_jpy "
+                                "upper_bound_flows unstated_flows basis amount_jpy line end_line",
         "measure-history": "agency measure fiscal_year budget status amount_jpy source line document_year",
         "measure-facts": "agency measure fact value plan_start plan_end source document_year line",
     }

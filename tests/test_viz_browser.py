@@ -116,12 +116,17 @@ def test_funding_edge_tooltip(ds: Dataset, context, tmp_path: Path) -> None:
     out = tmp_path / "funding.html"
     out.write_text(render_html(g), encoding="utf-8")
     page = open_page(context, out, PageLog())
-    # 000_…txt:221 「国 補助 独立行政法人情報処理推進機構(IPA)」 for the 54.1億円 measure (000_…txt:3).
+    # 000_…txt:216-231 「国 交付 … 独立行政法人情報処理推進機構(IPA)」 and :221 「国 補助 独立行政法人情報処理推進機構(IPA)」
+    # under the 54.1億円 measure (000_…txt:3): the page prints no amount for either flow, so the edge
+    # is dashed and says so, and the measure's 54.1億円 is not on it.
     a = node_xy(page, node_id(page, "measure/meti-industrial-cybersecurity-environment"))
     b = node_xy(page, node_id(page, "body/ipa"))
     tip = hover_tip(page, (a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
-    assert tip.splitlines()[0] == "補助, FY2025, 54.1億円"
-    assert "nisc-budget-fy2025:221" in tip and "nisc-budget-fy2025:3" in tip
+    assert tip.splitlines()[0] == "交付金・補助, FY2025, 金額の記載なし"
+    assert "nisc-budget-fy2025:216" in tip and "nisc-budget-fy2025:221" in tip and "54.1億円" not in tip
+    drawn = page.evaluate("""() => PKV.edges.get().filter(e => e.label && e.label.startsWith('交付金・補助'))
+                                   .map(e => [e.label, e.dashes === true, e.width || null])""")
+    assert drawn == [["交付金・補助 · 金額の記載なし", True, None]]
     page.close()
 
 

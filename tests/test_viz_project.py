@@ -37,19 +37,50 @@ def ds(bundled_dataset: Dataset) -> Dataset:
 def test_funding_flow_fy2025(ds: Dataset) -> None:
     g = project("funding", ds, fiscal_year=2025, kind="initial")
     assert g.graph["fiscal_year"] == 2025
-    # 000_…txt:221 「国 補助 独立行政法人情報処理推進機構(IPA)」 under 産業サイバーセキュリティ対策の強化に
-    #向けた環境整備事業, whose FY2025 figure is 54.1億円 in the summary table (000_…txt:3).
+    # 000_…txt:216-231 「国 交付 / (1)－②、(3)－①、(3)－③ / … / 独立行政法人情報処理推進機構(IPA)」 and :221
+    # 「国 補助 独立行政法人情報処理推進機構(IPA)」 under 産業サイバーセキュリティ対策の強化に向けた環境整備事業,
+    # whose FY2025 figure is 54.1億円 in the summary table (000_…txt:3). The page prints no amount for
+    # either flow: the edge has none (not the 54.1億円, which the page splits with 民間 委託 lines).
     m = "measure/meti-industrial-cybersecurity-environment"
     edge = g.edges[m, "body/ipa"]
-    assert edge["kind"] == "funding" and edge["instrument"] == "補助" and edge["fy"] == 2025
-    assert edge["sources"] == ["nisc-budget-fy2025:221"]
-    assert edge["amount_jpy"] == 5_410_000_000 and edge["figure"] == "nisc-budget-fy2025:3"
-    assert g.edges["agency/meti", m]["printed"] == "54.1億円"
-    # 000_…txt:228 「民間企業等国 委託」: the same measure commissions private companies.
+    assert edge["kind"] == "funding" and edge["instrument"] == "交付金・補助" and edge["fy"] == 2025
+    assert edge["sources"] == ["nisc-budget-fy2025:216", "nisc-budget-fy2025:221"]
+    assert edge["amount_stated"] is False and edge["amount_jpy"] is None and "figure" not in edge
+    assert [(f["instrument"], f["amount_jpy"], f["where"]) for f in edge["flows"]] == [
+        ("交付金", None, "nisc-budget-fy2025:216"), ("補助", None, "nisc-budget-fy2025:221")]
+    # The measure's budget stays on the agency → measure edge, with its line.
+    funds = g.edges["agency/meti", m]
+    assert (funds["printed"], funds["amount_jpy"], funds["figure"]) == ("54.1億円", 5_410_000_000, "nisc-budget-fy2025:3")
+    # 000_…txt:223-226 「国 委託 / (1)－① / 民間専門機関」 and :228 「民間企業等国 委託」: private companies.
     assert g.edges[m, "body/private-contractors"]["instrument"] == "委託"
+    assert g.edges[m, "body/private-contractors"]["sources"] == ["nisc-budget-fy2025:223", "nisc-budget-fy2025:228"]
+    # No FY2025 flow prints an amount of its own, so no measure → recipient edge has one.
+    assert all(d["amount_jpy"] is None for _, _, d in g.edges(data=True) if d["kind"] == "funding")
     # Only flows stated in FY2025 documents: the FY2023 flow of 産業サイバーセキュリティ強靱化事業 is absent.
     assert all(d["fy"] == 2025 for _, _, d in g.edges(data=True))
     assert "measure/meti-industrial-cybersecurity-resilience" not in g
+
+
+def test_funding_edges_width_and_label_from_the_flows_own_amount(ds: Dataset) -> None:
+    # 003_…txt:398 「○産業系サイバーセキュリティ推進事業（IPA交付金） ： 19.3億円（19.3億円）」: the flow's
+    # own amount (the line prints it for the flow); 003_…txt:550 「国立大学法人運営費交付金の内数」: none.
+    g = project("funding", ds, fiscal_year=2020)
+    stated = g.edges["measure/meti-industrial-cybersecurity-promotion", "body/ipa"]
+    assert (stated["amount_stated"], stated["amount_jpy"], stated["printed"]) == (True, 1_930_000_000, "19.3億円")
+    unstated = g.edges["measure/mext-higher-education-security-human-resources", "body/national-universities"]
+    assert (unstated["amount_stated"], unstated["amount_jpy"]) == (False, None)
+    for lang, not_stated in (("ja", "金額の記載なし"), ("en", "amount not stated")):
+        net, _ = to_network(g, lang=lang)
+        keys = {e["id"]: e["key"] for e in net.nodes}
+        edges = {(keys[e["from"]], keys[e["to"]]): e for e in net.edges}
+        drawn = edges["measure/meti-industrial-cybersecurity-promotion", "body/ipa"]
+        assert drawn["label"].endswith(" · 19.3億円") and drawn["width"] > 1 and "dashes" not in drawn
+        assert drawn["tip"][0].endswith(", FY2020, 19.3億円")
+        dashed = edges["measure/mext-higher-education-security-human-resources", "body/national-universities"]
+        assert dashed["dashes"] is True and dashed["label"].endswith(f" · {not_stated}") and "width" not in dashed
+        assert dashed["tip"][0].endswith(f", FY2020, {not_stated}")
+    svg = render_svg(g)
+    assert svg.count('stroke-dasharray="6 4"') == sum(1 for *_, d in g.edges(data=True) if d.get("amount_stated") is False)
 
 
 def test_figures_carry_their_documents_fiscal_year(ds: Dataset) -> None:
@@ -107,8 +138,10 @@ def test_overview_and_law(ds: Dataset) -> None:
     # The bodies a measure pays are in the overview through its funding scheme:
     # 「国 補助 独立行政法人情報処理推進機構(IPA)」 (000_b360cdfc8cdc379a.txt:221) and
     # 「交付⾦ / 独⽴⾏政法⼈情報処理推進機構(IPA)」 (001_feb53fcdf8afa2d7.txt:193-194).
+    # 「国 交付 … 独立行政法人情報処理推進機構(IPA)」 (000_b360cdfc8cdc379a.txt:216-231) too.
     ipa = g.edges["measure/meti-industrial-cybersecurity-environment", "body/ipa"]
-    assert (ipa["kind"], ipa["instrument"], ipa["sources"]) == ("funding", "補助", ["nisc-budget-fy2025:221"])
+    assert (ipa["kind"], ipa["instrument"], ipa["sources"]) == (
+        "funding", "交付金・補助", ["nisc-budget-fy2025:216", "nisc-budget-fy2025:221"])
     ipa = g.edges["measure/meti-industrial-cybersecurity-resilience", "body/ipa"]
     assert (ipa["instrument"], ipa["sources"]) == ("交付金", ["nisc-budget-fy2023:193"])
     # CYNEX's 事業主体 NICT is also its subsidy's recipient: one edge keeps the 事業主体 kind.

@@ -69,6 +69,7 @@
         var o = { id: "e" + i, from: a, to: b, ei: i };
         if (e.label) { o.label = e.label; }
         if (e.width) { o.width = e.width; }
+        if (e.dashes) { o.dashes = true; }
         edges.set(o.id, o);
         return;
       }
@@ -241,5 +242,9 @@
     var c = D.changes[k]; swatch(c[0], (en ? "measure: " + c[2] : "施策: " + c[1]));
   });
   if (D.view === "compare") { swatch("#ffffff", en ? "size: amount in the later year" : "大きさ: 後年度の予算額"); }
-  if (D.view === "funding") { swatch("#9aa7b4", en ? "edge width: the measure's budget" : "線の太さ: 施策の予算額"); }
+  if (D.view === "funding") {
+    swatch("#9aa7b4", en ? "edge width: funder → measure, the measure's budget; measure → recipient, the amount printed for that flow"
+                         : "線の太さ: 府省庁→施策は施策の予算額、施策→受け手はその資金の流れに記載の金額");
+    swatch("#ffffff", en ? "dashed: amount not stated (not the measure's budget)" : "破線: 金額の記載なし（施策の予算額ではない）");
+  }
 })();

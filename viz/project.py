@@ -5,7 +5,9 @@ carry ``cls`` (Agency, ImplementingBody, Program, Law, Article, Measure),
 ``label_ja``, ``label_en``, ``labels`` (every label, for search), ``agency``
 (a measure's agency id) and ``budget`` (the measure's figures, each with its
 document and line); edges carry ``kind``, ``instrument``, ``fy``, ``amount_jpy``,
-``printed`` and ``sources`` (``doc:line`` strings). ``G.graph`` holds ``view``,
+``printed`` and ``sources`` (``doc:line`` strings); a funding edge measure → recipient
+also ``amount_stated``, ``upper_bound`` and its ``flows`` (:func:`flow_amount`): its
+amount is the flows' own, never the measure's budget. ``G.graph`` holds ``view``,
 ``title``, ``caption`` parts and ``documents``. The CLI's ``policykg viz`` calls
 the same function. Data is read with the SPARQL files in ``queries/viz/``.
 """
@@ -255,9 +257,10 @@ def project(view: str, ds: Graph, *, entity: str | None = None, depth: int = 1,
 
 
 def _funding_edges(g: nx.DiGraph, facts: _Facts, fy: int | None, kind: str) -> None:
-    """funder → measure (the measure's budget for fy/kind) → recipient (instrument, source).
+    """funder → measure (the measure's budget for fy/kind) → recipient (the flows' own amounts).
 
     With ``fy`` None every flow is added, dated by its document."""
+    flows: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for f in facts.flows:
         doc_fy = None if f["doc_fy"] is None else int(f["doc_fy"])
         if fy is not None and doc_fy != fy:
@@ -266,15 +269,42 @@ def _funding_edges(g: nx.DiGraph, facts: _Facts, fy: int | None, kind: str) -> N
         for n in (funder, m, rec):
             _add_node(g, facts, n)
         fig = pick_figure(facts.figures.get(m, []), doc_fy, kind) if doc_fy else None
-        amount = fig.amount_jpy if fig else None
-        _add_edge(g, funder, m, "funds", fy=doc_fy, amount_jpy=amount, printed=fig.printed if fig else "",
-                  figure=fig.where if fig else "")
+        _add_edge(g, funder, m, "funds", fy=doc_fy, amount_jpy=fig.amount_jpy if fig else None,
+                  printed=fig.printed if fig else "", figure=fig.where if fig else "")
         if fig:
             _add_edge(g, funder, m, "funds", fig.source, fig.line)
-        _add_edge(g, m, rec, "funding", f["source"], f["line"], instrument=str(f["instrument"]),
-                  instrument_en=str(f["instrument_en"]), fy=doc_fy,
-                  amount_jpy=amount, printed=fig.printed if fig else "", figure=fig.where if fig else "",
-                  flow_amount=f["amount_jpy"])
+        _add_edge(g, m, rec, "funding", f["source"], f["line"], fy=doc_fy)
+        flows[m, rec].append(f)
+    for (m, rec), stated in flows.items():
+        g.edges[m, rec].update(flow_amount(stated))
+
+
+def flow_amount(flows: list[dict]) -> dict:
+    """What a measure → recipient edge says about money: only the flows' own printed amounts.
+
+    The edge's amount is the sum of its flows' amounts when every one of them prints one
+    (``upper_bound`` when one is 「…の内数」); otherwise ``amount_stated`` is False and there
+    is no amount — the measure's budget is never put in its place. ``flows`` lists each
+    flow's instrument, amount and line for the tooltip.
+
+    >>> one = {"instrument": "補助", "instrument_en": "subsidy", "amount_stated": False, "amount_jpy": None,
+    ...        "printed_amount": None, "upper_bound": None, "source": "d", "line": 221}
+    >>> flow_amount([one])["amount_stated"], flow_amount([one])["amount_jpy"]
+    (False, None)
+    """
+    names = dict(sorted((str(f["instrument"]), str(f["instrument_en"])) for f in flows))
+    stated = all(f["amount_stated"] for f in flows)
+    return {
+        "instrument": "・".join(names), "instrument_en": " / ".join(names.values()),
+        "amount_stated": stated,
+        "amount_jpy": sum(int(f["amount_jpy"]) for f in flows) if stated else None,
+        "upper_bound": stated and any(bool(f["upper_bound"]) for f in flows),
+        "printed": str(flows[0]["printed_amount"]) if stated and len(flows) == 1 else "",
+        "flows": [{"instrument": str(f["instrument"]), "instrument_en": str(f["instrument_en"]),
+                   "amount_jpy": None if f["amount_jpy"] is None else int(f["amount_jpy"]),
+                   "printed": str(f["printed_amount"] or ""), "upper_bound": bool(f["upper_bound"]),
+                   "where": f"{f['source']}:{f['line']}"} for f in flows],
+    }
 
 
 def _recipient_edges(g: nx.DiGraph, facts: _Facts) -> None:

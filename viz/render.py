@@ -51,6 +51,8 @@ EDGE_KINDS = {"agency": ("所管", "responsible"), "implementedBy": ("事業主�
               "legalBasis": ("根拠", "legal basis"), "article": ("条項", "article"),
               "funds": ("予算", "budget"), "funding": ("資金", "funds")}
 KIND_NAMES = {"initial": ("当初", "initial"), "supplementary": ("補正", "supplementary")}
+#: a funding edge whose flows print no amount of their own: drawn dashed with this label
+NOT_STATED = {"ja": "金額の記載なし", "en": "amount not stated"}
 PHYSICS_MAX = 300  # up to this many nodes vis-network's physics settles the layout, then stops
 
 
@@ -163,13 +165,27 @@ def _edge_tip(d: dict, lang: str, u: str, v: str, g: nx.DiGraph) -> list[str]:
     if d.get("fy"):
         head.append(f"FY{d['fy']}")
     if d.get("amount_jpy") is not None:
-        head.append(oku(d["amount_jpy"]))
+        head.append(_amount_text(d["amount_jpy"], d.get("printed", ""), d.get("upper_bound", False), en))
+    elif d.get("amount_stated") is False:
+        head.append(NOT_STATED["en" if en else "ja"])
     lines = [", ".join(head), f"{_label(g.nodes[u], lang)} → {_label(g.nodes[v], lang)}"]
     if d.get("figure"):
         lines.append(("the measure's budget: " if en else "施策の予算額: ") + d["figure"])
+    for f in d.get("flows", []) if len(d.get("flows", [])) > 1 else []:
+        amount = (_amount_text(f["amount_jpy"], f["printed"], f["upper_bound"], en) if f["amount_jpy"] is not None
+                  else NOT_STATED["en" if en else "ja"])
+        lines.append(f"  {f['instrument_en'] if en else f['instrument']}: {amount} — {f['where']}")
     if d.get("sources"):
         lines.append(("source: " if en else "出典: ") + ", ".join(d["sources"]))
     return lines
+
+
+def _amount_text(yen: int, printed: str, upper_bound: bool, en: bool) -> str:
+    """A flow's amount for a label: as printed where there is one; 「…の内数」 as an upper bound."""
+    text = printed or oku(yen)
+    if upper_bound:
+        return f"at most {text} (part of it)" if en else f"{text}の内数"
+    return text
 
 
 def to_network(g: nx.DiGraph, *, lang: str = "ja", max_drawn: int = 1500,
@@ -217,6 +233,12 @@ def to_network(g: nx.DiGraph, *, lang: str = "ja", max_drawn: int = 1500,
             edge["label"] = d.get("instrument_en", d["instrument"]) if lang == "en" else d["instrument"]
         if d.get("amount_jpy"):
             edge["width"] = round(1 + 11 * math.sqrt(d["amount_jpy"] / top), 2)
+        if d.get("kind") == "funding" and d.get("amount_stated") is not None:  # the flows' own amount, or
+            amount = (_amount_text(d["amount_jpy"], d.get("printed", ""), d.get("upper_bound", False), lang == "en")
+                      if d["amount_stated"] else NOT_STATED["en" if lang == "en" else "ja"])  # none: dashed
+            edge["label"] = " · ".join(x for x in (edge.get("label"), amount) if x)
+            if not d["amount_stated"]:
+                edge["dashes"] = True
         if d.get("sources") or d.get("amount_jpy") is not None or d.get("instrument") or d.get("figure"):
             edge["tip"] = _edge_tip(d, lang, u, v, g)
         net.edges.append(edge)

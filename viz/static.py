@@ -60,7 +60,9 @@ def render_svg(g: nx.DiGraph, *, lang: str = "ja", width: int = 1600, max_labels
     for u, v, d in g.edges(data=True):
         (x1, y1), (x2, y2) = xy(u), xy(v)
         w = 1 + 9 * math.sqrt(d["amount_jpy"] / top_amount) if d.get("amount_jpy") else 1
-        out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke-width="{w:.1f}" marker-end="url(#arrow)"/>')
+        dash = ' stroke-dasharray="6 4"' if d.get("amount_stated") is False else ""  # amount not stated
+        out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke-width="{w:.1f}"{dash} '
+                   'marker-end="url(#arrow)"/>')
     out.append("</g>")
     degree = dict(g.degree())
     labelled = set(sorted(g, key=lambda n: -degree[n])[:max_labels])
