@@ -167,7 +167,7 @@ def test_compare_2024_2025(ds: Dataset) -> None:
     for n, d in g.nodes(data=True):
         if d["cls"] == "Measure":
             assert (d["amount_a"] is None) == (d["change"] == "new")
-            assert (d["amount_b"] is None) == (d["change"] == "gone")
+            assert (d["amount_b"] is None) == (d["change"] in ("ended", "not-listed"))
 
 
 def test_unknown_view_and_kind(ds: Dataset) -> None:
@@ -287,3 +287,30 @@ def test_the_views_show_the_preferred_figure_of_the_bundled_graph(ds: Dataset) -
     [key] = [k for k in facts.figures if k.endswith("mhlw-information-security-promotion")]
     picked = pick_figure(facts.figures[key], 2024, "initial")
     assert (picked.printed, picked.where, picked.rank) == ("30.4億円", "nisc-budget-fy2024:79", "preferred")
+
+
+def test_compare_tells_not_listed_from_ended(ds: Dataset) -> None:
+    """The FY2025 edition no longer lists twelve measures of the FY2024 table (lines 71, 75, 78,
+    80, 84, 88, 91, 92, 111, 112, 117, 118 of 002_…txt): not listed, not ended — no document
+    gives them a plan period that ends before FY2025. A plan period ending in FY2024 makes one
+    'ended', citing the statement."""
+    from policykg.namespace import ID, PK
+    from rdflib import RDF, Literal
+    from rdflib.namespace import PROV
+
+    g = project("compare", ds, years=(2024, 2025))
+    gone = {d["figure_a"] for _, d in g.nodes(data=True) if d.get("change") == "not-listed"}
+    assert gone == {f"nisc-budget-fy2024:{n}" for n in (71, 75, 78, 80, 84, 88, 91, 92, 111, 112, 117, 118)}
+    assert not [n for n, d in g.nodes(data=True) if d.get("change") == "ended"]
+
+    copy = Dataset(default_union=True)
+    for quad in ds.quads((None, None, None, None)):
+        copy.add(quad)
+    doc = ID["doc/nisc-budget-fy2024"]
+    plan = ID["plan/test/L1-1"]
+    for p, o in ((RDF.type, PK.PlanPeriod), (PK.measure, ID["measure/cas-incident-investigation"]),
+                 (PK.planStartYear, Literal(2022)), (PK.planEndYear, Literal(2024)), (PK.line, Literal(1)),
+                 (PK.endLine, Literal(1)), (PROV.wasDerivedFrom, doc)):
+        copy.graph(doc).add((plan, p, o))
+    d = project("compare", copy, years=(2024, 2025)).nodes["measure/cas-incident-investigation"]
+    assert (d["change"], d["plan_end"]) == ("ended", "nisc-budget-fy2024:1")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -86,6 +86,7 @@ class _Facts:
     relations: list[dict]
     figures: dict[str, list[Figure]]
     flows: list[dict]
+    plans: dict[str, list[dict]] = field(default_factory=dict)  # measure → plan periods, latest document last
 
 
 def read_facts(ds: Graph) -> _Facts:
@@ -116,7 +117,10 @@ def read_facts(ds: Graph) -> _Facts:
             int(r["fy"]), str(r["kind"]), str(r["status"] or ""),
             None if r["amount_jpy"] is None else int(r["amount_jpy"]), str(r["printed"] or ""),
             bool(r["inclusive"]), str(r["source"]), int(r["line"]), int(r["doc_fy"]), str(r["rank"] or "")))
-    return _Facts(nodes, relations, dict(figures), _rows(ds, "flows"))
+    plans: dict[str, list[dict]] = defaultdict(list)
+    for r in _rows(ds, "plans"):
+        plans[short_id(r["measure"])].append(r)
+    return _Facts(nodes, relations, dict(figures), _rows(ds, "flows"), dict(plans))
 
 
 def pick_figure(figs: list[Figure], fy: int, kind: str) -> Figure | None:
@@ -341,10 +345,16 @@ def _compare(facts: _Facts, years: tuple[int, int] | None, kind: str) -> nx.DiGr
         fa, fb = pick_figure(figs, a, kind), pick_figure(figs, b, kind)
         if fa is None and fb is None:
             continue
+        ended = ""
         if fa is None:
             change = "new"
         elif fb is None:
-            change = "gone"
+            # the latest document's plan period: ended before FY b, or only not listed in it
+            plan = (facts.plans.get(m) or [None])[-1]
+            if plan is not None and int(plan["plan_end"]) < b:
+                change, ended = "ended", f"{plan['source']}:{plan['line']}"
+            else:
+                change = "not-listed"
         elif fb.amount_jpy > fa.amount_jpy:
             change = "grown"
         elif fb.amount_jpy < fa.amount_jpy:
@@ -353,11 +363,11 @@ def _compare(facts: _Facts, years: tuple[int, int] | None, kind: str) -> nx.DiGr
             change = "same"
         _add_node(g, facts, m, change=change, amount_a=fa.amount_jpy if fa else None,
                   amount_b=fb.amount_jpy if fb else None, figure_a=fa.where if fa else "",
-                  figure_b=fb.where if fb else "")
+                  figure_b=fb.where if fb else "", plan_end=ended)
         ag = g.nodes[m].get("agency")
         if ag:
             _add_node(g, facts, ag)
             _add_edge(g, ag, m, "agency")
     g.graph.update(title=f"FY{a} → FY{b} の比較（{'当初' if kind == 'initial' else '補正'}） / "
-                         f"FY{a} vs FY{b}, {kind}: new, grown, shrunk, gone", years=(a, b))
+                         f"FY{a} vs FY{b}, {kind}: new, grown, shrunk, ended, not listed", years=(a, b))
     return g

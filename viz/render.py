@@ -43,8 +43,9 @@ CLASSES: dict[str, tuple[str, str, str, str]] = {
     "Organization": ("#7f7f7f", "dot", "組織", "Organisation"),
 }
 #: compare view: change → (colour, Japanese, English)
-CHANGES = {"new": ("#2ca02c", "新規", "new"), "grown": ("#1f77b4", "増額", "grown"),
-           "shrunk": ("#ff7f0e", "減額", "shrunk"), "gone": ("#7f7f7f", "終了・記載なし", "gone"),
+CHANGES = {"new": ("#2ca02c", "記載開始", "newly listed"), "grown": ("#1f77b4", "増額", "grown"),
+           "shrunk": ("#ff7f0e", "減額", "shrunk"), "ended": ("#d62728", "終了（計画年度）", "ended (plan period)"),
+           "not-listed": ("#7f7f7f", "記載なし（主な施策例にない）", "not listed"),
            "same": ("#bcbd22", "同額", "unchanged")}
 EDGE_KINDS = {"agency": ("所管", "responsible"), "implementedBy": ("事業主体", "implemented by"),
               "program": ("プログラム", "programme"), "operatedBy": ("運営", "operated by"),
