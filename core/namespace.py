@@ -131,6 +131,7 @@ class PK(DefinedNamespace):
     year: URIRef
     approximate: URIRef
     rank: URIRef
+    supplementNumber: URIRef
     rankReason: URIRef
     preferredFigure: URIRef
     Ranks: URIRef

@@ -329,6 +329,8 @@ class _DocBuilder:
         g.add((node, PK.unit, Literal(rec.unit)))
         g.add((node, PK.origin, _ORIGIN[rec.origin]))
         g.add((node, PK.inclusive, Literal(rec.inclusive)))
+        if rec.supplement:
+            g.add((node, PK.supplementNumber, Literal(rec.supplement)))
         self._cite(node, rec.source)
 
     def _share(self, cls: URIRef, rec: R.AgencyShare | R.AreaShare) -> URIRef:

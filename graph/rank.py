@@ -1,7 +1,8 @@
 """Ranks of budget figures, as Wikidata ranks statements: one preferred figure per cell.
 
 A **cell** is a scope (a measure, a strategy area, an agency, the government total) × fiscal year ×
-budget kind × status. Several documents, and several places in one document, state figures for
+budget kind × status (× the supplementary budget's number where one is printed: 補正① and 補正②
+are cells of their own). Several documents, and several places in one document, state figures for
 one cell: the FY2024 edition prints 厚生労働省's FY2024 initial budget as 30.4億円, the FY2025
 edition restates it as 19.5億円; a measure page restates its summary-table row. Every figure
 keeps its statement; :func:`rank_figures` adds, in the graph :data:`RANKS_GRAPH` (policykg's
@@ -130,7 +131,7 @@ def _read(g: Graph, place: int, doc_year: int) -> Iterable[_Figure]:
         v = {p: o for p, o in g.predicate_objects(iri)}
         fy = int(v[PK.fiscalYear])
         yield _Figure(
-            iri=iri, doc=place, doc_year=doc_year, cell=(v[PK.scope], fy, v[PK.budgetKind], v[PK.status]),
+            iri=iri, doc=place, doc_year=doc_year, cell=(v[PK.scope], fy, v[PK.budgetKind], v[PK.status], int(v.get(PK.supplementNumber, 0))),
             fiscal_year=fy, yen=int(v[PK.amountJPY]), half=half_unit(str(v[PK.printedNumber]), str(v[PK.unit])),
             origin=_ORIGINS.index(v[PK.origin]), line=int(v[PK.line]), inclusive=bool(v[PK.inclusive].toPython()),
         )

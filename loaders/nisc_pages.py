@@ -298,6 +298,7 @@ def _figure_or_warning(doc, source, stmt: Statement, scope: Scope, measures, col
         printed=stmt.amount.printed,
         origin=Origin.MEASURE_PAGE,
         source=SourceSpan(source, line, end_line),
+        supplement=stmt.label.supplement,
         inclusive=stmt.inclusive,
     )
 

@@ -50,6 +50,7 @@ class Label:
     budget: BudgetKind
     explicit: BudgetStatus | None  # REQUEST for 概算要求, DRAFT for 案, else None
     text: str  # normalised label text
+    supplement: int = 0  # 補正① → 1, 第2次補正 → 2; 0: not numbered
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,19 @@ def _label(m: re.Match) -> Label | None:
     explicit = BudgetStatus.REQUEST if "概算要求" in desc else BudgetStatus.DRAFT if "案" in desc else None
     begin = min(m.start(g) for g in ("era", "year", "prev") if m[g] is not None)
     finish = m.end("circ") if m["circ"] else m.end("desc")
-    return Label(year, kind, explicit, m.string[begin:finish])
+    return Label(year, kind, explicit, m.string[begin:finish], _supplement(desc, m["circ"]) if kind is BudgetKind.SUPPLEMENTARY else 0)
+
+
+def _supplement(desc: str, circled: str | None) -> int:
+    """The number of a supplementary budget: 「補正①」 → 1, 「第2次補正」 → 2, none → 0.
+
+    >>> _supplement("補正予算額", "②"), _supplement("第2次補正", None), _supplement("補正", None)
+    (2, 2, 0)
+    """
+    if circled:
+        return ord(circled) - ord("①") + 1
+    m = re.match(r"第([0-9一二三])次", desc)
+    return {"1": 1, "2": 2, "3": 3, "一": 1, "二": 2, "三": 3}[m[1]] if m else 0
 
 
 def _note_label(doc: DocText, pattern: re.Pattern, start: int, end: int) -> Label | None:

@@ -221,6 +221,7 @@ def _figure(
         fiscal_year=column.fiscal_year,
         budget=column.budget,
         status=column.status,
+        supplement=column.supplement,
         yen=amount.yen,
         number=amount.number,
         unit=amount.unit,

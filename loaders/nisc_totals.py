@@ -102,7 +102,7 @@ class _Ctx:
                origin: Origin, first: int, last: int) -> None:
         self.out.append(BudgetFigure(kind, scope, "", area, col.fiscal_year, col.budget, col.status, amount.yen,
                                      amount.number, amount.unit, amount.printed, origin,
-                                     SourceSpan(self.source, first, last)))
+                                     SourceSpan(self.source, first, last), supplement=col.supplement))
 
 
 def parse_totals(text: str, source: str, *, columns: Sequence[Column]) -> list[Record]:
