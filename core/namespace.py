@@ -143,3 +143,5 @@ class PK(DefinedNamespace):
     Disagrees: URIRef
     InclusiveFigure: URIRef
     ContradictsOwnDocument: URIRef
+    inferred: URIRef
+    inferenceNote: URIRef

@@ -13,12 +13,9 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-
-from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from policykg import records as R
 from policykg.errors import BuildError, PolicyKGError, UnknownEntityError
@@ -26,6 +23,8 @@ from policykg.namespace import ID, PK
 from policykg.normalize import squash
 from policykg.registry import Entity, Kind, Registry, lookup_key
 from policykg.sources import Document
+from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from .rank import rank_figures
 from .resolve import KIND_CLASS, Pending, Resolver, entity_iri
@@ -90,7 +89,9 @@ def build_dataset(
     onto = ds.graph(ONTOLOGY_GRAPH)
     for triple in ontology_graph():
         onto.add(triple)
-    registry_graph(ds.graph(REGISTRY_GRAPH), registry)
+    for warning in registry_graph(ds.graph(REGISTRY_GRAPH), registry, cite={doc.id for doc, _ in documents}):
+        report.warnings.append(warning)
+        log.warning("%s", warning)
     for doc, recs in documents:
         add_document(ds.graph(doc_iri(doc.id)), doc, recs, registry, report)
     rank_figures(ds, [(doc_iri(doc.id), doc.fiscal_year) for doc, _ in documents])
@@ -120,14 +121,23 @@ def add_document(
             raise BuildError(f"{source} ({doc.path.name}): {message}") from e
 
 
-def registry_graph(g: Graph, registry: Registry) -> None:
-    """Add the registry's entities (and the two fixed budget scopes) to ``g``."""
+def registry_graph(g: Graph, registry: Registry, *, cite: Collection[str] | None = None) -> list[R.BuildWarning]:
+    """Add the registry's entities (and the two fixed budget scopes) to ``g``.
+
+    Each link (a measure's agency, a programme's operator, a parent organisation, a
+    measure continued) is stated directly and, once per line the registry cites for it,
+    as an ``rdf:Statement`` with that document and line, marked ``pk:inferred`` with the
+    curator's reason where the lines do not print the link as such. ``cite``: the
+    documents those statements may cite (the build's; None: every document). Returns a
+    warning for each link no line of those documents states.
+    """
     g.add((GOVERNMENT_TOTAL, RDF.type, PK.BudgetScope))
     g.add((GOVERNMENT_TOTAL, SKOS.prefLabel, Literal("政府全体", lang="ja")))
     g.add((GOVERNMENT_TOTAL, SKOS.prefLabel, Literal("whole government", lang="en")))
     g.add((OTHER_AGENCIES, RDF.type, PK.BudgetScope))
     g.add((OTHER_AGENCIES, SKOS.prefLabel, Literal("その他", lang="ja")))
     g.add((OTHER_AGENCIES, SKOS.prefLabel, Literal("other agencies", lang="en")))
+    warnings: list[R.BuildWarning] = []
     for kind in Kind:
         for e in registry.entities(kind):
             iri = entity_iri(e)
@@ -141,19 +151,38 @@ def registry_graph(g: Graph, registry: Registry) -> None:
                 if alias not in (e.label_ja, e.label_en):
                     g.add((iri, SKOS.altLabel, Literal(alias)))
             g.add((iri, SKOS.notation, Literal(e.key)))
-            _registry_links(g, registry, e, iri)
+            warnings += _registry_links(g, registry, e, iri, cite)
+    return warnings
 
 
-def _registry_links(g: Graph, registry: Registry, e: Entity, iri: URIRef) -> None:
-    parent = registry.parent_of(e) if e.parent else None
-    if e.kind is Kind.MEASURE and parent is not None:
-        g.add((iri, PK.agency, entity_iri(parent)))
-    elif e.kind is Kind.PROGRAM and parent is not None:
-        g.add((iri, PK.operatedBy, entity_iri(parent)))
-    elif e.kind in (Kind.AGENCY, Kind.BODY) and parent is not None:
-        g.add((iri, URIRef("http://www.w3.org/ns/org#subOrganizationOf"), entity_iri(parent)))
-    for key in e.continues:
-        g.add((iri, PK.continues, entity_iri(registry.get(Kind.MEASURE, key))))
+#: The predicate of an entity's parent link, by kind (a law's or area's parent is no link).
+_PARENT_LINK = {Kind.MEASURE: PK.agency, Kind.PROGRAM: PK.operatedBy,
+                Kind.AGENCY: URIRef("http://www.w3.org/ns/org#subOrganizationOf"),
+                Kind.BODY: URIRef("http://www.w3.org/ns/org#subOrganizationOf")}
+
+
+def _registry_links(g: Graph, registry: Registry, e: Entity, iri: URIRef,
+                    cite: Collection[str] | None) -> list[R.BuildWarning]:
+    warnings = []
+    for link in e.links():
+        if link.role == "parent":
+            if e.kind not in _PARENT_LINK:
+                continue
+            predicate, target = _PARENT_LINK[e.kind], registry.parent_of(e)
+        else:
+            predicate, target = PK.continues, registry.get(Kind.MEASURE, link.target)
+        assert target is not None  # the registry checks its links when it loads
+        obj = entity_iri(target)
+        g.add((iri, predicate, obj))
+        cited = [s for s in link.sources if cite is None or s.partition(":")[0] in cite]
+        for source in cited:
+            _registry_statement(g, (iri, predicate, obj), source, link.inferred)
+        if not cited:
+            local = predicate.rsplit("#", 1)[-1]
+            why = "the registry cites no line for it" if not link.sources else "no document of this build states it"
+            warnings.append(R.BuildWarning.at("registry", "registry-link",
+                                              f"{e.kind.value} {e.key} {local} {target.key}: {why}",
+                                              ", ".join(link.sources)))
     if e.kind is Kind.AREA:
         g.add((iri, PK.areaNumber, Literal(e.number, datatype=XSD.integer)))
         scheme = ID[f"strategy/{e.edition}"]
@@ -162,8 +191,26 @@ def _registry_links(g: Graph, registry: Registry, e: Entity, iri: URIRef) -> Non
         g.add((scheme, SKOS.prefLabel, Literal(f"サイバーセキュリティ戦略（{e.edition}年）", lang="ja")))
         g.add((scheme, SKOS.prefLabel, Literal(f"Cybersecurity Strategy ({e.edition})", lang="en")))
     for source in e.sources:
-        doc_id, _, line = source.partition(":")
+        doc_id, _, _ = source.partition(":")
         g.add((iri, PROV.wasDerivedFrom, doc_iri(doc_id)))
+    return warnings
+
+
+def _registry_statement(g: Graph, triple: tuple[URIRef, URIRef, URIRef], source: str, inferred: str) -> None:
+    """The registry's citation of one line for a link: an rdf:Statement in the registry graph."""
+    s, p, o = triple
+    doc_id, _, span = source.partition(":")
+    first, _, last = span.partition("-")
+    local = p.rsplit("#", 1)[-1]
+    stmt = ID[f"stmt/registry/{s.removeprefix(str(ID))}/{local}/{o.removeprefix(str(ID))}/{doc_id}/L{span}"]
+    for prop, value in ((RDF.type, RDF.Statement), (RDF.subject, s), (RDF.predicate, p), (RDF.object, o),
+                        (PROV.wasDerivedFrom, doc_iri(doc_id)),
+                        (PK.line, Literal(int(first), datatype=XSD.integer)),
+                        (PK.endLine, Literal(int(last or first), datatype=XSD.integer))):
+        g.add((stmt, prop, value))
+    if inferred:
+        g.add((stmt, PK.inferred, Literal(True)))
+        g.add((stmt, PK.inferenceNote, Literal(inferred)))
 
 
 class _DocBuilder:
