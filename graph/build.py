@@ -225,6 +225,7 @@ class _DocBuilder:
         self.measure_agency: dict[URIRef, URIRef] = {}
         self.measure_entity: dict[URIRef, Entity] = {}  # registered measures by IRI
         self.minted_measures: dict[str, URIRef] = {}  # lookup key of a minted measure's name -> IRI
+        self.stated: set[tuple] = set()  # statements made (see _state)
         self._describe_document()
         self.commit()
 
@@ -258,14 +259,22 @@ class _DocBuilder:
         self.g.add((node, PK.line, Literal(span.line, datatype=XSD.integer)))
         self.g.add((node, PK.endLine, Literal(span.end_line, datatype=XSD.integer)))
 
-    def _state(self, s: URIRef, p: URIRef, o: URIRef | Literal, span: R.SourceSpan, printed: str = "") -> None:
+    def _state(self, s: URIRef, p: URIRef, o: URIRef | Literal, span: R.SourceSpan, printed: str = "",
+               *, inference: str = "") -> None:
         """Assert s p o and record where it was read, as a reified rdf:Statement.
 
         Only for relations a measure can have several of (agency rows, bodies,
         programmes, legal bases): facts with one value per document are nodes of
         their own (:meth:`_add_PlanPeriod`, :meth:`_add_MeasureAttribute`).
+        ``inference``: why the relation was read from lines that do not print it as
+        such (the statement is marked ``pk:inferred``). The same statement of the same
+        lines is made once.
         """
         self.g.add((s, p, o))
+        key = (s, p, o, span.line, span.end_line, printed, inference)
+        if key in self.stated:
+            return
+        self.stated.add(key)
         stmt = self._node("stmt", span)
         self.g.add((stmt, RDF.type, RDF.Statement))
         self.g.add((stmt, RDF.subject, s))
@@ -273,6 +282,9 @@ class _DocBuilder:
         self.g.add((stmt, RDF.object, o))
         if printed:
             self.g.add((stmt, PK.printedText, Literal(printed)))
+        if inference:
+            self.g.add((stmt, PK.inferred, Literal(True)))
+            self.g.add((stmt, PK.inferenceNote, Literal(inference)))
         self._cite(stmt, span)
 
     def measure(self, name: str, agency: str, span: R.SourceSpan) -> URIRef:
@@ -289,8 +301,8 @@ class _DocBuilder:
         if agency and iri not in self.measure_agency:
             agency_iri = self.names.organisation(agency, span, as_agency=True)
             self.measure_agency[iri] = agency_iri
-            if entity is None:
-                self.g.add((iri, PK.agency, agency_iri))
+            if entity is None:  # the registry gives a registered measure's agency; the row states a minted one's
+                self._state(iri, PK.agency, agency_iri, span, agency)
         return iri
 
     def area(self, number: int | None, label: str, span: R.SourceSpan) -> URIRef | None:
@@ -304,10 +316,12 @@ class _DocBuilder:
             self.report.warn(getattr(rec, "source", self.doc.id), "not-mapped",
                              f"record type {type(rec).__name__} not mapped")
             return
+        stated = set(self.stated)
         try:
             handler(rec)
         except BaseException:
             self.g.rollback()
+            self.stated = stated
             raise
         self.commit()
 
@@ -453,14 +467,16 @@ class _DocBuilder:
         basis = ID[f"basis/{law_key}/{hashlib.sha256(suffix.encode()).hexdigest()[:8]}-{suffix}"]
         g = self.g
         g.add((basis, RDF.type, PK.LegalBasis))
-        g.add((basis, PK.law, law_iri))
         for prop, value in ((PK.article, rec.article), (PK.paragraph, rec.paragraph), (PK.item, rec.item)):
             if value:
                 g.add((basis, prop, Literal(value)))
         label = law.label_ja if law is not None else squash(rec.law)
         g.add((basis, SKOS.prefLabel, Literal(_basis_label(label, rec), lang="ja")))
         if rec.measure:
-            self._state(self.measure(rec.measure, "", rec.source), PK.legalBasis, basis, rec.source, rec.printed)
+            self._state(self.measure(rec.measure, "", rec.source), PK.legalBasis, basis, rec.source, rec.printed,
+                        inference=rec.inference)
+        # the basis's law, as this line gives it (printed, or inferred from the page's context)
+        self._state(basis, PK.law, law_iri, rec.source, rec.printed, inference=rec.inference)
 
     def _add_FundingFlow(self, rec: R.FundingFlow) -> None:
         m = self.measure(rec.measure, "", rec.source)

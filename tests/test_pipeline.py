@@ -126,7 +126,7 @@ def test_build_report_warnings_are_records_with_their_lines(bundled_build: Path)
     recipient the page does not name), lines 248-249 the 事業主体/事業スキーム box of a page whose
     請負 has no matching implementer."""
     report = read_build_report(bundled_build)
-    assert len(report.warnings) == 84 and report.quads == 15156
+    assert len(report.warnings) == 80 and report.quads == 18094
     assert all(isinstance(w, BuildWarning) and w.document in report.documents for w in report.warnings)
     by_line = {(w.document, w.line): w for w in report.warnings}
     w = by_line[("nisc-budget-fy2025", 216)]
