@@ -129,7 +129,8 @@ def registry_graph(g: Graph, registry: Registry, *, cite: Collection[str] | None
     as an ``rdf:Statement`` with that document and line, marked ``pk:inferred`` with the
     curator's reason where the lines do not print the link as such. ``cite``: the
     documents those statements may cite (the build's; None: every document). Returns a
-    warning for each link no line of those documents states.
+    warning for each link the registry cites no line for, and one for the links whose
+    lines are all in documents outside ``cite``.
     """
     g.add((GOVERNMENT_TOTAL, RDF.type, PK.BudgetScope))
     g.add((GOVERNMENT_TOTAL, SKOS.prefLabel, Literal("政府全体", lang="ja")))
@@ -137,7 +138,7 @@ def registry_graph(g: Graph, registry: Registry, *, cite: Collection[str] | None
     g.add((OTHER_AGENCIES, RDF.type, PK.BudgetScope))
     g.add((OTHER_AGENCIES, SKOS.prefLabel, Literal("その他", lang="ja")))
     g.add((OTHER_AGENCIES, SKOS.prefLabel, Literal("other agencies", lang="en")))
-    warnings: list[R.BuildWarning] = []
+    uncited: list[tuple[str, tuple[str, ...]]] = []
     for kind in Kind:
         for e in registry.entities(kind):
             iri = entity_iri(e)
@@ -151,7 +152,16 @@ def registry_graph(g: Graph, registry: Registry, *, cite: Collection[str] | None
                 if alias not in (e.label_ja, e.label_en):
                     g.add((iri, SKOS.altLabel, Literal(alias)))
             g.add((iri, SKOS.notation, Literal(e.key)))
-            warnings += _registry_links(g, registry, e, iri, cite)
+            uncited += _registry_links(g, registry, e, iri, cite)
+    unsourced = [name for name, sources in uncited if not sources]
+    elsewhere = [name for name, sources in uncited if sources]
+    warnings = [R.BuildWarning.at("registry", "registry-link", f"{name}: the registry cites no line for it")
+                for name in unsourced]
+    if elsewhere:  # a build of some documents only: one warning, not one per link
+        warnings.append(R.BuildWarning.at(
+            "registry", "registry-link",
+            f"{len(elsewhere)} registry link(s) cite only documents this build does not have: stated without a line",
+            "; ".join(elsewhere[:5]) + ("; …" if len(elsewhere) > 5 else "")))
     return warnings
 
 
@@ -162,8 +172,9 @@ _PARENT_LINK = {Kind.MEASURE: PK.agency, Kind.PROGRAM: PK.operatedBy,
 
 
 def _registry_links(g: Graph, registry: Registry, e: Entity, iri: URIRef,
-                    cite: Collection[str] | None) -> list[R.BuildWarning]:
-    warnings = []
+                    cite: Collection[str] | None) -> list[tuple[str, tuple[str, ...]]]:
+    """Add the entity's links and their statements; return each link no statement cites."""
+    uncited = []
     for link in e.links():
         if link.role == "parent":
             if e.kind not in _PARENT_LINK:
@@ -178,11 +189,7 @@ def _registry_links(g: Graph, registry: Registry, e: Entity, iri: URIRef,
         for source in cited:
             _registry_statement(g, (iri, predicate, obj), source, link.inferred)
         if not cited:
-            local = predicate.rsplit("#", 1)[-1]
-            why = "the registry cites no line for it" if not link.sources else "no document of this build states it"
-            warnings.append(R.BuildWarning.at("registry", "registry-link",
-                                              f"{e.kind.value} {e.key} {local} {target.key}: {why}",
-                                              ", ".join(link.sources)))
+            uncited.append((f"{e.kind.value} {e.key} {predicate.rsplit('#', 1)[-1]} {target.key}", link.sources))
     if e.kind is Kind.AREA:
         g.add((iri, PK.areaNumber, Literal(e.number, datatype=XSD.integer)))
         scheme = ID[f"strategy/{e.edition}"]
@@ -193,7 +200,7 @@ def _registry_links(g: Graph, registry: Registry, e: Entity, iri: URIRef,
     for source in e.sources:
         doc_id, _, _ = source.partition(":")
         g.add((iri, PROV.wasDerivedFrom, doc_iri(doc_id)))
-    return warnings
+    return uncited
 
 
 def _registry_statement(g: Graph, triple: tuple[URIRef, URIRef, URIRef], source: str, inferred: str) -> None:
