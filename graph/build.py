@@ -17,14 +17,15 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 
+from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, SKOS
+
 from policykg import records as R
 from policykg.errors import BuildError, PolicyKGError, UnknownEntityError
 from policykg.namespace import ID, PK
 from policykg.normalize import squash
 from policykg.registry import Entity, Kind, Registry, lookup_key
 from policykg.sources import Document
-from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from .rank import rank_figures
 from .resolve import KIND_CLASS, Pending, Resolver, entity_iri

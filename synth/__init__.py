@@ -26,21 +26,16 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
+from rdflib import Dataset
+from rdflib.namespace import PROV
+
 from policykg.errors import BuildError
 from policykg.graph.build import (
-    ONTOLOGY_GRAPH,
-    REGISTRY_GRAPH,
-    BuildReport,
-    add_document,
-    doc_iri,
-    iter_quads_sorted,
-    ontology_graph,
+    ONTOLOGY_GRAPH, REGISTRY_GRAPH, BuildReport, add_document, doc_iri, iter_quads_sorted, ontology_graph,
     registry_graph,
 )
 from policykg.graph.rank import RANKS_GRAPH, rank_triples, read_figures
 from policykg.graph.store import atomic_write
-from rdflib import Dataset
-from rdflib.namespace import PROV
 
 from .records import synthetic_document
 from .universe import YEARS, Plan, Universe, universe_for

@@ -27,13 +27,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rdflib import RDF, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import PROV
+
 from policykg.graph.build import ONTOLOGY_GRAPH, REGISTRY_GRAPH, doc_iri, registry_graph
 from policykg.graph.rank import RANKS_GRAPH
 from policykg.namespace import ID, PK
 from policykg.registry import Kind, Registry, lookup_key
 from policykg.sources import load_manifest
-from rdflib import RDF, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import PROV
 
 ORG_SUB = URIRef("http://www.w3.org/ns/org#subOrganizationOf")
 ENTITY_PREFIXES = tuple(str(ID[f"{kind.value}/"]) for kind in Kind)
