@@ -146,3 +146,5 @@ class PK(DefinedNamespace):
     Disagrees: URIRef
     InclusiveFigure: URIRef
     ContradictsOwnDocument: URIRef
+    inferred: URIRef
+    inferenceNote: URIRef

@@ -135,12 +135,13 @@ class ProgramMention:
 @dataclass(frozen=True)
 class LegalBasis:
     measure: str
-    law: str  # law name as printed
+    law: str  # law name as printed (where the page does not print it: the registry's name of the law inferred)
     article: str  # "13", "103の2" …; "" when not stated
     paragraph: str
     item: str
     printed: str
     source: SourceSpan
+    inference: str = ""  # why the law was inferred from the page's context; "" when printed with the article
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from pathlib import Path
 from policykg.errors import RegistryError, UnknownEntityError
 from policykg.normalize import nfkc, squash
 
-__all__ = ["DEFAULT_PATH", "Entity", "Kind", "Registry", "lookup_key"]
+__all__ = ["DEFAULT_PATH", "Entity", "Kind", "Link", "Registry", "lookup_key"]
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +78,45 @@ class Entity:
     number: int = 0  # area: number in its strategy edition
     edition: str = ""  # area: strategy edition ("2018", "2021")
     note: str = ""  # curator's remark (why an alias or a link is there)
+    # The lines that state each link, and why the curator reads a link from lines that
+    # do not print it in so many words (then the link is marked inferred):
+    parent_sources: tuple[str, ...] = ()
+    parent_inferred: str = ""
+    continues_sources: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (measure key, citations)
+    continues_inferred: tuple[tuple[str, str], ...] = ()  # (measure key, why)
+    # law: article number -> its caption (見出し, 「所掌事務等」), with the lines that tie them to the law
+    captions: tuple[tuple[str, str], ...] = ()
+    caption_sources: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def names(self) -> tuple[str, ...]:
         """Label(s) and aliases: every string this entity is found by."""
         names = (self.label_ja, self.label_en, *self.aliases)
         return tuple(dict.fromkeys(n for n in names if n))
+
+    def links(self) -> list[Link]:
+        """The parent link and each ``continues`` link, with the lines that state them.
+
+        >>> m = Registry.load().get(Kind.MEASURE, "meti-industrial-cybersecurity-environment")
+        >>> [(link.role, link.target, link.sources[-1]) for link in m.links()][-1]
+        ('continues', 'meti-industrial-cybersecurity-resilience', 'nisc-budget-fy2025:208')
+        """
+        out = [Link("parent", self.parent, self.parent_sources, self.parent_inferred)] if self.parent else []
+        sources, why = dict(self.continues_sources), dict(self.continues_inferred)
+        out += [Link("continues", key, sources.get(key, ()), why.get(key, "")) for key in self.continues]
+        return out
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link of a registry entity: ``role`` parent (its agency, operator or parent
+    organisation) or continues (an earlier measure), the target's key, the citations
+    (``doc-id:line``) that state it and, for a link read from lines that do not print it
+    as such, the curator's reason (the build marks the link ``pk:inferred``)."""
+
+    role: str
+    target: str
+    sources: tuple[str, ...]
+    inferred: str = ""
 
 
 def lookup_key(name: str) -> str:
@@ -139,14 +173,50 @@ def _entity(kind: Kind, raw: dict, origin: str) -> Entity:
             raise RegistryError(f"{origin}: {kind.value} entry lacks {name}: {raw!r}")
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", raw["key"]):
         raise RegistryError(f"{origin}: key is not an ASCII slug: {raw['key']!r}")
-    for source in raw.get("sources", ()):
-        if not _SOURCE_RE.fullmatch(source):
-            raise RegistryError(f"{origin}: {raw['key']}: bad source citation {source!r}")
+    key = raw["key"]
+    citations = [*raw.get("sources", ()), *raw.get("parent_sources", ())]
+    for name in ("continues_sources", "caption_sources"):
+        table = raw.get(name, {})
+        if not isinstance(table, dict):
+            raise RegistryError(f"{origin}: {key}: {name} is not a table")
+        citations += [s for lists in table.values() for s in lists]
+    for source in citations:
+        if not isinstance(source, str) or not _SOURCE_RE.fullmatch(source):
+            raise RegistryError(f"{origin}: {key}: bad source citation {source!r}")
     values = dict(raw)
-    for name in ("aliases", "continues", "sources"):
+    for name in ("aliases", "continues", "sources", "parent_sources"):
         values[name] = tuple(raw.get(name, ()))
+    for name in ("continues_sources", "caption_sources"):
+        values[name] = tuple(sorted((k, tuple(v)) for k, v in raw.get(name, {}).items()))
+    for name in ("continues_inferred", "captions"):
+        values[name] = tuple(sorted(raw.get(name, {}).items()))
     values.setdefault("label_en", "")
-    return Entity(kind=kind, **values)
+    entity = Entity(kind=kind, **values)
+    _check_evidence(entity, origin)
+    return entity
+
+
+def _check_evidence(e: Entity, origin: str) -> None:
+    """Link citations name links the entity has; captions belong to laws."""
+    def refuse(what: str) -> None:
+        raise RegistryError(f"{origin}: {e.kind.value} {e.key!r}: {what}")
+
+    if (e.parent_sources or e.parent_inferred) and not e.parent:
+        refuse("parent_sources or parent_inferred without a parent")
+    if e.parent_inferred and not e.parent_sources:
+        refuse("parent_inferred without parent_sources (the lines it is read from)")
+    cited = {k for k, _ in e.continues_sources}
+    if extra := cited - set(e.continues):
+        refuse(f"continues_sources for measures it does not continue: {sorted(extra)}")
+    if extra := {k for k, _ in e.continues_inferred} - cited:
+        refuse(f"continues_inferred without continues_sources: {sorted(extra)}")
+    if (e.captions or e.caption_sources) and e.kind is not Kind.LAW:
+        refuse("captions are for laws")
+    if extra := {k for k, _ in e.caption_sources} - {k for k, _ in e.captions}:
+        refuse(f"caption_sources for articles without a caption: {sorted(extra)}")
+    for article, caption in e.captions:
+        if not isinstance(caption, str) or not caption:
+            refuse(f"caption of article {article} is not a string")
 
 
 class Registry:
@@ -250,6 +320,16 @@ class Registry:
                 f"names {len(found)} entities"
             )
         return found[0]
+
+    def laws_with_caption(self, article: str, caption: str) -> list[Entity]:
+        """Laws whose article ``article`` has the caption (見出し) ``caption`` (compared by lookup key).
+
+        >>> [e.key for e in Registry.load().laws_with_caption("26", "（所掌事務等）".strip("（）"))]
+        ['cybersecurity-basic-act']
+        """
+        wanted = lookup_key(caption)
+        return [e for e in self.entities(Kind.LAW)
+                if any(a == article and lookup_key(c) == wanted for a, c in e.captions)]
 
     def continued_by(self, key: str) -> list[Entity]:
         """Measures that list measure ``key`` in their ``continues``."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -90,7 +90,9 @@ def build_dataset(
     onto = ds.graph(ONTOLOGY_GRAPH)
     for triple in ontology_graph():
         onto.add(triple)
-    registry_graph(ds.graph(REGISTRY_GRAPH), registry)
+    for warning in registry_graph(ds.graph(REGISTRY_GRAPH), registry, cite={doc.id for doc, _ in documents}):
+        report.warnings.append(warning)
+        log.warning("%s", warning)
     for doc, recs in documents:
         add_document(ds.graph(doc_iri(doc.id)), doc, recs, registry, report)
     rank_figures(ds, [(doc_iri(doc.id), doc.fiscal_year) for doc, _ in documents])
@@ -120,14 +122,24 @@ def add_document(
             raise BuildError(f"{source} ({doc.path.name}): {message}") from e
 
 
-def registry_graph(g: Graph, registry: Registry) -> None:
-    """Add the registry's entities (and the two fixed budget scopes) to ``g``."""
+def registry_graph(g: Graph, registry: Registry, *, cite: Collection[str] | None = None) -> list[R.BuildWarning]:
+    """Add the registry's entities (and the two fixed budget scopes) to ``g``.
+
+    Each link (a measure's agency, a programme's operator, a parent organisation, a
+    measure continued) is stated directly and, once per line the registry cites for it,
+    as an ``rdf:Statement`` with that document and line, marked ``pk:inferred`` with the
+    curator's reason where the lines do not print the link as such. ``cite``: the
+    documents those statements may cite (the build's; None: every document). Returns a
+    warning for each link the registry cites no line for, and one for the links whose
+    lines are all in documents outside ``cite``.
+    """
     g.add((GOVERNMENT_TOTAL, RDF.type, PK.BudgetScope))
     g.add((GOVERNMENT_TOTAL, SKOS.prefLabel, Literal("政府全体", lang="ja")))
     g.add((GOVERNMENT_TOTAL, SKOS.prefLabel, Literal("whole government", lang="en")))
     g.add((OTHER_AGENCIES, RDF.type, PK.BudgetScope))
     g.add((OTHER_AGENCIES, SKOS.prefLabel, Literal("その他", lang="ja")))
     g.add((OTHER_AGENCIES, SKOS.prefLabel, Literal("other agencies", lang="en")))
+    uncited: list[tuple[str, tuple[str, ...]]] = []
     for kind in Kind:
         for e in registry.entities(kind):
             iri = entity_iri(e)
@@ -141,19 +153,44 @@ def registry_graph(g: Graph, registry: Registry) -> None:
                 if alias not in (e.label_ja, e.label_en):
                     g.add((iri, SKOS.altLabel, Literal(alias)))
             g.add((iri, SKOS.notation, Literal(e.key)))
-            _registry_links(g, registry, e, iri)
+            uncited += _registry_links(g, registry, e, iri, cite)
+    unsourced = [name for name, sources in uncited if not sources]
+    elsewhere = [name for name, sources in uncited if sources]
+    warnings = [R.BuildWarning.at("registry", "registry-link", f"{name}: the registry cites no line for it")
+                for name in unsourced]
+    if elsewhere:  # a build of some documents only: one warning, not one per link
+        warnings.append(R.BuildWarning.at(
+            "registry", "registry-link",
+            f"{len(elsewhere)} registry link(s) cite only documents this build does not have: stated without a line",
+            "; ".join(elsewhere[:5]) + ("; …" if len(elsewhere) > 5 else "")))
+    return warnings
 
 
-def _registry_links(g: Graph, registry: Registry, e: Entity, iri: URIRef) -> None:
-    parent = registry.parent_of(e) if e.parent else None
-    if e.kind is Kind.MEASURE and parent is not None:
-        g.add((iri, PK.agency, entity_iri(parent)))
-    elif e.kind is Kind.PROGRAM and parent is not None:
-        g.add((iri, PK.operatedBy, entity_iri(parent)))
-    elif e.kind in (Kind.AGENCY, Kind.BODY) and parent is not None:
-        g.add((iri, URIRef("http://www.w3.org/ns/org#subOrganizationOf"), entity_iri(parent)))
-    for key in e.continues:
-        g.add((iri, PK.continues, entity_iri(registry.get(Kind.MEASURE, key))))
+#: The predicate of an entity's parent link, by kind (a law's or area's parent is no link).
+_PARENT_LINK = {Kind.MEASURE: PK.agency, Kind.PROGRAM: PK.operatedBy,
+                Kind.AGENCY: URIRef("http://www.w3.org/ns/org#subOrganizationOf"),
+                Kind.BODY: URIRef("http://www.w3.org/ns/org#subOrganizationOf")}
+
+
+def _registry_links(g: Graph, registry: Registry, e: Entity, iri: URIRef,
+                    cite: Collection[str] | None) -> list[tuple[str, tuple[str, ...]]]:
+    """Add the entity's links and their statements; return each link no statement cites."""
+    uncited = []
+    for link in e.links():
+        if link.role == "parent":
+            if e.kind not in _PARENT_LINK:
+                continue
+            predicate, target = _PARENT_LINK[e.kind], registry.parent_of(e)
+        else:
+            predicate, target = PK.continues, registry.get(Kind.MEASURE, link.target)
+        assert target is not None  # the registry checks its links when it loads
+        obj = entity_iri(target)
+        g.add((iri, predicate, obj))
+        cited = [s for s in link.sources if cite is None or s.partition(":")[0] in cite]
+        for source in cited:
+            _registry_statement(g, (iri, predicate, obj), source, link.inferred)
+        if not cited:
+            uncited.append((f"{e.kind.value} {e.key} {predicate.rsplit('#', 1)[-1]} {target.key}", link.sources))
     if e.kind is Kind.AREA:
         g.add((iri, PK.areaNumber, Literal(e.number, datatype=XSD.integer)))
         scheme = ID[f"strategy/{e.edition}"]
@@ -162,8 +199,26 @@ def _registry_links(g: Graph, registry: Registry, e: Entity, iri: URIRef) -> Non
         g.add((scheme, SKOS.prefLabel, Literal(f"サイバーセキュリティ戦略（{e.edition}年）", lang="ja")))
         g.add((scheme, SKOS.prefLabel, Literal(f"Cybersecurity Strategy ({e.edition})", lang="en")))
     for source in e.sources:
-        doc_id, _, line = source.partition(":")
+        doc_id, _, _ = source.partition(":")
         g.add((iri, PROV.wasDerivedFrom, doc_iri(doc_id)))
+    return uncited
+
+
+def _registry_statement(g: Graph, triple: tuple[URIRef, URIRef, URIRef], source: str, inferred: str) -> None:
+    """The registry's citation of one line for a link: an rdf:Statement in the registry graph."""
+    s, p, o = triple
+    doc_id, _, span = source.partition(":")
+    first, _, last = span.partition("-")
+    local = p.rsplit("#", 1)[-1]
+    stmt = ID[f"stmt/registry/{s.removeprefix(str(ID))}/{local}/{o.removeprefix(str(ID))}/{doc_id}/L{span}"]
+    for prop, value in ((RDF.type, RDF.Statement), (RDF.subject, s), (RDF.predicate, p), (RDF.object, o),
+                        (PROV.wasDerivedFrom, doc_iri(doc_id)),
+                        (PK.line, Literal(int(first), datatype=XSD.integer)),
+                        (PK.endLine, Literal(int(last or first), datatype=XSD.integer))):
+        g.add((stmt, prop, value))
+    if inferred:
+        g.add((stmt, PK.inferred, Literal(True)))
+        g.add((stmt, PK.inferenceNote, Literal(inferred)))
 
 
 class _DocBuilder:
@@ -178,6 +233,7 @@ class _DocBuilder:
         self.measure_agency: dict[URIRef, URIRef] = {}
         self.measure_entity: dict[URIRef, Entity] = {}  # registered measures by IRI
         self.minted_measures: dict[str, URIRef] = {}  # lookup key of a minted measure's name -> IRI
+        self.stated: set[tuple] = set()  # statements made (see _state)
         self._describe_document()
         self.commit()
 
@@ -211,14 +267,22 @@ class _DocBuilder:
         self.g.add((node, PK.line, Literal(span.line, datatype=XSD.integer)))
         self.g.add((node, PK.endLine, Literal(span.end_line, datatype=XSD.integer)))
 
-    def _state(self, s: URIRef, p: URIRef, o: URIRef | Literal, span: R.SourceSpan, printed: str = "") -> None:
+    def _state(self, s: URIRef, p: URIRef, o: URIRef | Literal, span: R.SourceSpan, printed: str = "",
+               *, inference: str = "") -> None:
         """Assert s p o and record where it was read, as a reified rdf:Statement.
 
         Only for relations a measure can have several of (agency rows, bodies,
         programmes, legal bases): facts with one value per document are nodes of
         their own (:meth:`_add_PlanPeriod`, :meth:`_add_MeasureAttribute`).
+        ``inference``: why the relation was read from lines that do not print it as
+        such (the statement is marked ``pk:inferred``). The same statement of the same
+        lines is made once.
         """
         self.g.add((s, p, o))
+        key = (s, p, o, span.line, span.end_line, printed, inference)
+        if key in self.stated:
+            return
+        self.stated.add(key)
         stmt = self._node("stmt", span)
         self.g.add((stmt, RDF.type, RDF.Statement))
         self.g.add((stmt, RDF.subject, s))
@@ -226,6 +290,9 @@ class _DocBuilder:
         self.g.add((stmt, RDF.object, o))
         if printed:
             self.g.add((stmt, PK.printedText, Literal(printed)))
+        if inference:
+            self.g.add((stmt, PK.inferred, Literal(True)))
+            self.g.add((stmt, PK.inferenceNote, Literal(inference)))
         self._cite(stmt, span)
 
     def measure(self, name: str, agency: str, span: R.SourceSpan) -> URIRef:
@@ -242,8 +309,8 @@ class _DocBuilder:
         if agency and iri not in self.measure_agency:
             agency_iri = self.names.organisation(agency, span, as_agency=True)
             self.measure_agency[iri] = agency_iri
-            if entity is None:
-                self.g.add((iri, PK.agency, agency_iri))
+            if entity is None:  # the registry gives a registered measure's agency; the row states a minted one's
+                self._state(iri, PK.agency, agency_iri, span, agency)
         return iri
 
     def area(self, number: int | None, label: str, span: R.SourceSpan) -> URIRef | None:
@@ -257,10 +324,12 @@ class _DocBuilder:
             self.report.warn(getattr(rec, "source", self.doc.id), "not-mapped",
                              f"record type {type(rec).__name__} not mapped")
             return
+        stated = set(self.stated)
         try:
             handler(rec)
         except BaseException:
             self.g.rollback()
+            self.stated = stated
             raise
         self.commit()
 
@@ -408,14 +477,16 @@ class _DocBuilder:
         basis = ID[f"basis/{law_key}/{hashlib.sha256(suffix.encode()).hexdigest()[:8]}-{suffix}"]
         g = self.g
         g.add((basis, RDF.type, PK.LegalBasis))
-        g.add((basis, PK.law, law_iri))
         for prop, value in ((PK.article, rec.article), (PK.paragraph, rec.paragraph), (PK.item, rec.item)):
             if value:
                 g.add((basis, prop, Literal(value)))
         label = law.label_ja if law is not None else squash(rec.law)
         g.add((basis, SKOS.prefLabel, Literal(_basis_label(label, rec), lang="ja")))
         if rec.measure:
-            self._state(self.measure(rec.measure, "", rec.source), PK.legalBasis, basis, rec.source, rec.printed)
+            self._state(self.measure(rec.measure, "", rec.source), PK.legalBasis, basis, rec.source, rec.printed,
+                        inference=rec.inference)
+        # the basis's law, as this line gives it (printed, or inferred from the page's context)
+        self._state(basis, PK.law, law_iri, rec.source, rec.printed, inference=rec.inference)
 
     def _add_FundingFlow(self, rec: R.FundingFlow) -> None:
         m = self.measure(rec.measure, "", rec.source)

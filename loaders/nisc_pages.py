@@ -61,7 +61,9 @@ from policykg.registry import Registry
 
 from .nisc_pages_facts import page_facts
 from .nisc_pages_figures import Statement, agrees, read_statements, status_for
-from .nisc_pages_layout import Page, Scope, Titles, agency_line, analyse, fact_scope, figure_scope, line_marker_len
+from .nisc_pages_layout import (
+    Page, Scope, Titles, agency_line, analyse, fact_scope, figure_scope, line_marker_len, shared_scope,
+)
 from .nisc_pages_text import DocText, flat, fold, is_markdown, segment
 
 __all__ = ["parse_measure_pages"]
@@ -102,7 +104,8 @@ def parse_measure_pages(
         out += _page_figures(doc, source, page, measures, columns, cells)
         out += _page_titles(doc, source, page, names)
         out += page_facts(doc, source, page.first, page.last, names=names, registry=registry,
-                          scope=lambda sq, page=page: fact_scope(page, sq))
+                          scope=lambda sq, page=page: fact_scope(page, sq),
+                          shared=lambda sq, page=page: shared_scope(page, sq))
     out = list(dict.fromkeys(_drop_conflicts(out)))  # one warning per message and span
     log.debug("%s: %d pages read, %d records", source, titled[-1] - titled[0] + 1, len(out))
     return sorted(out, key=lambda r: (r.source.line, r.source.end_line, type(r).__name__))

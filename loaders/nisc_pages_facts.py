@@ -70,6 +70,9 @@ _OPERATOR_AFTER = re.compile(rf"^[」』)]*{_PAREN}を$")
 _BUILT_AT = re.compile(rf"^{_PAREN}に構築")
 
 Scope = Callable[[int], int | None]  # squashed offset -> measure index or None
+#: squashed offset -> (measure index, title line) of each measure of a page shared by several
+#: measures whose titles all come after the offset; [] elsewhere
+Shared = Callable[[int], list[tuple[int, int]]]
 
 
 def kanji_number(text: str) -> str:
@@ -95,9 +98,10 @@ def kanji_number(text: str) -> str:
 
 class _Facts:
     def __init__(self, doc: DocText, source: str, first: int, last: int, names: list[str],
-                 registry: Registry, scope: Scope) -> None:
+                 registry: Registry, scope: Scope, shared: Shared | None = None) -> None:
         self.doc, self.source, self.first, self.last = doc, source, first, last
         self.names, self.registry, self.scope = names, registry, scope
+        self.shared: Shared = shared or (lambda sq: [])
         self.sq_start, self.sq_end = doc.sq_range(first, last)
         self.out: list[Record] = []
 
@@ -126,9 +130,10 @@ class _Facts:
 
 
 def page_facts(doc: DocText, source: str, first: int, last: int, *, names: list[str],
-               registry: Registry, scope: Scope) -> list[Record]:
-    """All non-budget facts of the page lines first..last; ``scope`` maps a squashed offset to a measure."""
-    f = _Facts(doc, source, first, last, names, registry, scope)
+               registry: Registry, scope: Scope, shared: Shared | None = None) -> list[Record]:
+    """All non-budget facts of the page lines first..last; ``scope`` maps a squashed offset to a
+    measure, ``shared`` to the measures of a page shared by several (legal bases only)."""
+    f = _Facts(doc, source, first, last, names, registry, scope, shared)
     attributes = _attributes(f)
     _new_marks(f)
     _legal(f)
@@ -186,10 +191,17 @@ def _new_marks(f: _Facts) -> None:
 
 # -- legal bases ------------------------------------------------------------
 def _legal(f: _Facts) -> None:
+    """Legal bases: a law printed with its article (or 「…法に基づき」 alone) as printed.
+
+    A bare article (「第26条①２」) takes the one law the page's context gives — the page
+    names one law, or the caption printed with the article (「※（所掌事務等）」) is the one the
+    registry gives that article of one law (:func:`_context_law`) — with the reason in
+    ``LegalBasis.inference``; else it is a warning. On a page shared by several measures
+    whose titles all come below the article, it is stated for each, and the reason says so.
+    """
     doc, sq = f.doc, f.doc.squashed
     text = sq[f.sq_start : f.sq_end]
     laws = scan(f.registry, Kind.LAW, text)
-    named = {e.key for e, _, _ in laws}
     law_end = {f.sq_start + e: (ent, f.sq_start + s) for ent, s, e in laws}
     unknown_end: dict[int, int] = {}  # article start -> start of a law name the registry does not know
     for m in _LAW_LIKE.finditer(text):
@@ -199,6 +211,7 @@ def _legal(f: _Facts) -> None:
     used_laws: set[int] = set()
     for m in _ARTICLE.finditer(sq, f.sq_start, f.sq_end):
         line, end_line = doc.line_of_sq(m.start()), doc.line_of_sq(m.end() - 1)
+        inference = ""
         if m.start() in law_end:
             law, law_start = law_end[m.start()]
             used_laws.add(m.start())
@@ -209,18 +222,24 @@ def _legal(f: _Facts) -> None:
             law = f.printed(law_start, m.start())
             printed = f.printed(law_start, m.end())
             line = doc.line_of_sq(law_start)
-        elif len(named) == 1:
-            law = laws[0][0]
-            printed = f.printed(m.start(), m.end())
-        else:
-            f.warn("article reference without a law named on the page", line, end_line)
-            continue
+        else:  # no law printed with the article: the one law the page's context gives, or a warning
+            context_law, inference = _context_law(f, m, laws)
+            if context_law is None:
+                f.warn(inference, line, end_line)
+                continue
+            law, printed = context_law, f.printed(m.start(), m.end())
         measure = f.measure_at(m.start())
+        measures = [measure] if measure else []
+        if not measures and (shared := f.shared(m.start())):
+            measures = [f.names[i] for i, _ in shared]
+            inference = "; ".join(filter(None, (inference, (
+                f"the page is shared by the measures titled at lines {' and '.join(str(n) for _, n in shared)}, "
+                "all below the article: stated for each"))))
         law_name = law if isinstance(law, str) else law.label_ja
-        if not measure:
+        if not measures:
             f.warn(f"legal basis ({law_name}) on a page with no measure title", line, end_line)
             continue
-        article = kanji_number(m["art"]) + (f"の{kanji_number(m['sub'])}" if m["sub"] else "")
+        article = _article(m)
         para = str(circled_value(m["pc"])) if m["pc"] else kanji_number(m["para"]) if m["para"] else ""
         item = m["ic"] or (kanji_number(m["item"]) if m["item"] else "")
         if isinstance(law, str):
@@ -229,7 +248,9 @@ def _legal(f: _Facts) -> None:
             law_printed = f.printed(*_law_span(laws, law, m.start(), f.sq_start))
         else:
             law_printed = law.label_ja
-        f.out.append(LegalBasis(measure, law_printed, article, para, item, printed, f.span(line, end_line)))
+        for measure in measures:
+            f.out.append(LegalBasis(measure, law_printed, article, para, item, printed, f.span(line, end_line),
+                                    inference))
     for law, s, e in laws:  # 「…法に基づき」 with no article
         if f.sq_start + e in used_laws or not _BASED_ON.match(sq[f.sq_start + e : f.sq_start + e + 8]):
             continue
@@ -238,6 +259,60 @@ def _legal(f: _Facts) -> None:
         if measure:
             printed = f.printed(f.sq_start + s, f.sq_start + e)
             f.out.append(LegalBasis(measure, printed, "", "", "", printed, f.span(line)))
+
+
+def _article(m: re.Match) -> str:
+    """The article number of an _ARTICLE match: 「第二十六条」 → 26, 「第103条の2」 → 103の2."""
+    return kanji_number(m["art"]) + (f"の{kanji_number(m['sub'])}" if m["sub"] else "")
+
+
+# A caption (見出し) printed with an article: 「※（所掌事務等）」 just before 「第26条①２」, or
+# 「第31条第1項※の規定（事務の委託）」 just after (squashed text: no white space, NFKC brackets).
+_CAPTION_BEFORE = re.compile(r"※?\((?P<caption>[^()※]{2,16})\)※?$")
+_CAPTION_AFTER = re.compile(r"^※?の規定\((?P<caption>[^()※]{2,16})\)")
+
+
+def _context_law(f: _Facts, m: re.Match, laws: list[tuple[Entity, int, int]]) -> tuple[Entity | None, str]:
+    """The law of an article printed without one, from what the page gives, and why; or
+    (None, the warning) where the context names no law or more than one.
+
+    Two clues: the article's caption, when exactly one registered law gives that article
+    that caption (``captions`` in the registry), and the page, when it names exactly one law.
+    They must agree.
+    """
+    doc, sq = f.doc, f.doc.squashed
+    article = _article(m)
+    clues: list[tuple[Entity, str]] = []
+    caption, caption_at = "", 0
+    window = max(f.sq_start, m.start() - 24)
+    before = _CAPTION_BEFORE.search(sq[window : m.start()])
+    after = _CAPTION_AFTER.match(sq[m.end() : min(f.sq_end, m.end() + 24)])
+    if before:
+        caption, caption_at = before["caption"], window + before.start("caption")
+    elif after:
+        caption, caption_at = after["caption"], m.end() + after.start("caption")
+    if caption:
+        printed = f.printed(caption_at, caption_at + len(caption))
+        holders = f.registry.laws_with_caption(article, caption)
+        if len(holders) > 1:
+            return None, (f"article reference without a law named: its caption 「{printed}」 is that of article "
+                          f"{article} of several laws ({', '.join(e.label_ja for e in holders)})")
+        for law in holders:
+            clues.append((law, (f"its caption 「{printed}」 (line {doc.line_of_sq(caption_at)}) is the registry's "
+                                f"caption of {law.label_ja} 第{article}条")))
+    named = {e.key for e, _, _ in laws}
+    if len(named) == 1:
+        law, start, _ = laws[0]
+        clues.append((law, f"the page names one law, {law.label_ja} (line {doc.line_of_sq(f.sq_start + start)})"))
+    found = {law.key for law, _ in clues}
+    if len(found) == 1:
+        return clues[0][0], "law not printed with the article: " + "; ".join(why for _, why in clues)
+    if len(found) > 1:
+        return None, "article reference without a law named: " + " but ".join(why for _, why in clues)
+    if caption:
+        return None, (f"article reference without a law named on the page (its caption 「{f.printed(caption_at, caption_at + len(caption))}」 "
+                      f"is no registered law's article {article})")
+    return None, "article reference without a law named on the page"
 
 
 def _law_name_start(text: str) -> int:

@@ -277,6 +277,20 @@ def figure_scope(doc: DocText, page: Page, sq_pos: int, line: int) -> Scope:
     return Scope(how="none")
 
 
+def shared_scope(page: Page, sq_pos: int) -> list[tuple[int, int]]:
+    """(measure, title line) of each measure of a page shared by several measures, where
+    ``sq_pos`` comes before all of their titles (the page's text above its titles); else [].
+    """
+    if page.fallback is not None or len(page.title_measures()) < 2:
+        return []
+    if any(t.sq_start <= sq_pos for t in page.titles):
+        return []
+    first: dict[int, int] = {}
+    for t in sorted(page.titles, key=lambda t: t.sq_start):
+        first.setdefault(t.measure, t.line)
+    return list(first.items())
+
+
 def fact_scope(page: Page, sq_pos: int) -> int | None:
     """The measure a non-figure fact belongs to: the title it is in or the nearest one above,
     else the page's only one."""
