@@ -57,6 +57,19 @@ def _emit(text: str, out: Path | None) -> None:
     click.echo(f"wrote {out}", err=True)
 
 
+def _params(items: tuple[str, ...]) -> dict[str, str]:
+    """``--param KEY=VALUE`` options as a dict (a key given twice, or no ``=``, is a usage error)."""
+    values: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--param")
+        if key.strip() in values:
+            raise click.BadParameter(f"{key.strip()!r} given twice", param_hint="--param")
+        values[key.strip()] = value
+    return values
+
+
 build_dir_option = click.option(
     "--build-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -200,14 +213,7 @@ def query(name: str | None, params: tuple[str, ...], fmt: str, list_: bool, buil
         return
     if not name:
         raise click.UsageError("give a query NAME or FILE.rq (see `policykg query --list`)")
-    values: dict[str, str] = {}
-    for item in params:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--param")
-        if key.strip() in values:
-            raise click.BadParameter(f"{key.strip()!r} given twice", param_hint="--param")
-        values[key.strip()] = value
+    values = _params(params)
     nq = load_query(name)
     store = open_store(build_dir, backend)
     result = run_query(store, nq, values)
@@ -218,6 +224,45 @@ def query(name: str | None, params: tuple[str, ...], fmt: str, list_: bool, buil
         reason = explain_empty(store, nq, values)
         if reason:
             click.echo(reason, err=True)
+
+
+@main.command(epilog=exit_codes_text(ExitCode.OK, ExitCode.USAGE, ExitCode.NO_GRAPH))
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="A parameter of the budget-table query (repeatable): fiscal_year, budget, status, agency, "
+                   "measure, successor, source.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default=None,
+              help="Default: from the --out suffix (csv otherwise).")
+@click.option("--shape", type=click.Choice(["long", "wide"]), default="long", show_default=True,
+              help="long: a row per measure, year, kind and status; wide: a row per measure, a column per "
+                   "year, kind and status. An XLSX holds both (and a sources sheet) and opens on this one.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The file to write (atomically).")
+@build_dir_option
+def table(params: tuple[str, ...], fmt: str | None, shape: str, out: Path, build_dir: Path | None) -> None:
+    """Write the reconciled budget table (the budget-table query) as CSV or XLSX.
+
+    One preferred figure per measure × fiscal year × budget kind × status (README:
+    Ranks), with its source line and how many other statements agree or disagree;
+    each row names the measure's successor (pk:continues). The wide form never adds
+    figures up: each cell is one preferred figure, in integer yen. CSV is UTF-8 with
+    a byte-order mark, so that Excel reads the Japanese; an XLSX has the sheets
+    long, wide and sources (each figure's document, title, file, sha256, line and
+    the text of that line).
+
+    \b
+    Examples:
+      policykg table -p fiscal_year=2025 -p budget=initial -p status=enacted --out fy2025.csv
+      policykg table --shape wide --out budget-wide.csv
+      policykg table -p agency=総務省 --out mic.xlsx
+      policykg table -p successor=産業サイバーセキュリティ対策の強化に向けた環境整備事業 --out meti.csv
+    """
+    from policykg.graph.backends import open_store
+    from policykg.queries.table import Shape, TableFormat, export_table
+
+    fmt = fmt or ("xlsx" if out.suffix.lower() == ".xlsx" else "csv")
+    written = export_table(open_store(build_dir, "auto"), out, fmt=TableFormat(fmt), shape=Shape(shape),
+                           params=_params(params))
+    click.echo(f"wrote {written.path} ({written.rows} figures, {written.measures} measures)")
 
 
 @main.command(epilog=exit_codes_text(ExitCode.OK, ExitCode.NO_GRAPH, ExitCode.NOT_CONFORMING))

@@ -43,6 +43,7 @@ MORE = [
     ("measure-facts", {"fact": "plan-period"}),
     ("budget-lines", {"rank": "preferred", "fiscal_year": "2025"}),
     ("totals", {"rank": "preferred", "scope_kind": "overall"}),
+    ("budget-table", {"successor": "meti-industrial-cybersecurity-environment", "source": "nisc-budget-fy2024"}),
 ]
 CASES = (
     [(nq.name, _example(nq.name)) for nq in list_queries()]
@@ -52,7 +53,7 @@ CASES = (
 
 
 def test_cases_cover_every_query() -> None:
-    assert len(CASES) == 17 + 13 + 15
+    assert len(CASES) == 18 + 14 + 16
     assert {name for name, _ in CASES} == {nq.name for nq in list_queries()}
 
 

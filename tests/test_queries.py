@@ -57,7 +57,7 @@ def rows(ds: Dataset, name: str, **params: object) -> list[dict[str, object]]:
 # ------------------------------------------------------------------ the catalogue
 
 EXPECTED_QUERIES = {
-    "agency-shares", "area-shares", "body-activity", "budget-by-agency", "budget-lines", "conflicts",
+    "agency-shares", "area-shares", "body-activity", "budget-by-agency", "budget-lines", "budget-table", "conflicts",
     "funding-by-recipient", "funding-flows", "legal-bases", "measure-facts", "measure-history", "measures-by-law",
     "new-measures", "program-facts", "programs", "totals", "yoy-change",
 }

@@ -279,7 +279,7 @@ def test_html_page_lists_named_queries_escaped(endpoint: str) -> None:
     start = html.index('<script type="application/json" id="queries">') + len(
         '<script type="application/json" id="queries">')
     embedded = json.loads(html[start:html.index("</script>", start)])
-    assert len(embedded) == 17
+    assert len(embedded) == 18
     assert "budget-lines" in {q["name"] for q in embedded}
     assert "src=" not in html and "<link" not in html  # everything inline
 
@@ -367,7 +367,7 @@ def test_workers_killed_from_outside_are_replaced(endpoint: str) -> None:
 def test_named_query_route_binds_parameters_like_the_cli(endpoint: str, bundled_dataset: Dataset) -> None:
     base = endpoint.removesuffix("sparql")
     index = requests.get(base + "queries", timeout=30).json()
-    assert len(index) == 17 and {p["name"] for p in index["budget-lines"]["params"]} >= {"agency", "fiscal_year"}
+    assert len(index) == 18 and {p["name"] for p in index["budget-lines"]["params"]} >= {"agency", "fiscal_year"}
     params = {"agency": "厚生労働省", "fiscal_year": "令和6年度", "format": "csv"}
     r = requests.get(base + "queries/budget-lines", params=params, timeout=60)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")

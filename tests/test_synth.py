@@ -69,7 +69,7 @@ def test_every_named_query_has_rows_with_its_example(store) -> None:
         params = dict(words[i + 1].partition("=")[::2] for i, w in enumerate(words) if w == "--param")
         assert _rows(store, nq.name, params), nq.name
         checked += 1
-    assert checked == 17
+    assert checked == 18
 
 
 def test_agency_totals_are_the_sum_of_the_listed_measures(store) -> None:
