@@ -226,7 +226,7 @@ def query(name: str | None, params: tuple[str, ...], fmt: str, list_: bool, buil
             click.echo(reason, err=True)
 
 
-@main.command(epilog=exit_codes_text(ExitCode.OK, ExitCode.USAGE, ExitCode.NO_GRAPH))
+@main.command(epilog=exit_codes_text(ExitCode.OK, ExitCode.USAGE, ExitCode.UNREADABLE_INPUT, ExitCode.NO_GRAPH))
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
               help="A parameter of the budget-table query (repeatable): fiscal_year, budget, status, agency, "
                    "measure, successor, source.")
