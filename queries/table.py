@@ -3,7 +3,8 @@
 * **long**: the query's rows — one per measure × fiscal year × budget kind × status, the cell's
   preferred figure with its source line and how many other statements agree or disagree;
 * **wide**: one row per measure, one column per fiscal year × kind × status
-  (``FY2025 initial enacted``), each cell the preferred figure of that measure and column in
+  (``FY2025 initial enacted``; a numbered supplementary budget, 補正②, is a column of its own:
+  ``FY2024 supplementary 2 enacted``), each cell the preferred figure of that measure and column in
   integer yen: a cell is one figure of one document, never a sum (of documents or of
   measures). A measure's row follows its successor's (``pk:continues``), so a renamed or
   merged measure's history reads down one block;
@@ -15,8 +16,8 @@ CSV is UTF-8 with a byte-order mark (so that Excel reads the Japanese as UTF-8) 
 ends; an XLSX (openpyxl) holds the long, wide and sources sheets, integer yen as numbers. Every
 file is written atomically: readers see the old file or the whole new one.
 
->>> column_name(2025, "initial", "enacted")
-'FY2025 initial enacted'
+>>> column_name(2025, "initial", "enacted"), column_name(2024, "supplementary", "enacted", 2)
+('FY2025 initial enacted', 'FY2024 supplementary 2 enacted')
 """
 
 from __future__ import annotations
@@ -98,14 +99,20 @@ def budget_table(store: Store, params: Mapping[str, str] | None = None) -> Table
     return Table(tuple(names), rows)
 
 
-def column_name(fiscal_year: int, budget: str, status: str) -> str:
-    """The wide form's column of one fiscal year, budget kind and status."""
-    return f"FY{fiscal_year} {budget} {status}"
+def column_name(fiscal_year: int, budget: str, status: str, supplement: int | None = None) -> str:
+    """The wide form's column of one fiscal year, budget kind (and supplementary budget number) and status."""
+    return f"FY{fiscal_year} {budget}{'' if supplement is None else f' {supplement}'} {status}"
 
 
-def _order_key(column: tuple[int, str, str]) -> tuple[int, int, int]:
-    year, budget, status = column
+def _cell(row: dict) -> tuple[int, str, str, int | None]:
+    """The wide column of a long row: (fiscal year, budget, status, supplement)."""
+    return (row["fiscal_year"], row["budget"], row["status"], row["supplement"])
+
+
+def _order_key(column: tuple[int, str, str, int | None]) -> tuple[int, int, int, int]:
+    year, budget, status, supplement = column
     return (year, _BUDGETS.index(budget) if budget in _BUDGETS else len(_BUDGETS),
+            -1 if supplement is None else supplement,
             _STATUSES.index(status) if status in _STATUSES else len(_STATUSES))
 
 
@@ -114,11 +121,12 @@ def wide(long: Table) -> Table:
 
     Rows: measures in the order the long table first names them (its newest year first, in
     document order), each successor's block together — the successor, then the measures it
-    continues. Columns: fiscal years ascending, initial before supplementary, request, draft,
-    enacted. Two figures for one cell are an error (the ranks give one per cell), never summed.
+    continues. Columns: fiscal years ascending, initial before supplementary (unnumbered, then
+    補正①, 補正② …), request, draft, enacted. Two figures for one cell are an error (the ranks give
+    one per cell), never summed.
     """
     rows = long.dicts()
-    columns = sorted({(r["fiscal_year"], r["budget"], r["status"]) for r in rows}, key=_order_key)
+    columns = sorted({_cell(r) for r in rows}, key=_order_key)
     first: dict[object, int] = {}
     keys: dict[tuple, dict] = {}
     cells: dict[tuple, dict[tuple, int]] = {}
@@ -126,7 +134,7 @@ def wide(long: Table) -> Table:
         first.setdefault(r["successor_iri"], i)
         key = (r["successor_iri"], r["measure_iri"])
         keys.setdefault(key, {"first": i, **{k: r[k] for k in WIDE_KEYS}})
-        cell = (r["fiscal_year"], r["budget"], r["status"])
+        cell = _cell(r)
         if cell in cells.setdefault(key, {}):
             raise PolicyKGError(f"two preferred figures for {r['measure']} {column_name(*cell)}: "
                                 f"{cells[key][cell]} and {r['amount_jpy']} yen (a ranking error)")

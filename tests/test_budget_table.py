@@ -19,7 +19,8 @@ from openpyxl import load_workbook
 from policykg.cli import main
 from policykg.graph.backends import Backend, open_store
 from policykg.queries.run import run_query
-from policykg.queries.table import BOM, Shape, TableFormat, budget_table, export_table, wide
+from policykg.graph.pipeline import build
+from policykg.queries.table import BOM, Shape, TableFormat, budget_table, column_name, export_table, wide
 from policykg.sources import load_manifest
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -160,8 +161,8 @@ def test_successor_follows_continues_without_adding_up(store) -> None:
 def test_wide_cells_are_the_long_figures(store) -> None:
     long = budget_table(store)
     broad = wide(long)
-    cells = {(r["measure_iri"], f"FY{r['fiscal_year']} {r['budget']} {r['status']}"): r["amount_jpy"]
-             for r in long.dicts()}
+    cells = {(r["measure_iri"], column_name(r["fiscal_year"], r["budget"], r["status"], r["supplement"])):
+             r["amount_jpy"] for r in long.dicts()}
     assert len(cells) == len(long.rows)  # one row per measure × year × kind × status
     found = {(r["measure_iri"], c): v for r in broad.dicts() for c, v in r.items()
              if c.startswith("FY") and v is not None}
@@ -170,6 +171,38 @@ def test_wide_cells_are_the_long_figures(store) -> None:
     years = [c for c in broad.columns if c.startswith("FY")]
     assert years.index("FY2024 initial enacted") < years.index("FY2024 supplementary enacted") < years.index(
         "FY2025 initial enacted")
+
+
+def test_a_numbered_supplementary_budget_is_a_column_of_its_own(tmp_path: Path) -> None:
+    """The FY2025 summary with its supplementary column labelled 「補正予算②」 (000:68-69 print
+    「令和6年度」 / 「補正予算」): 厚生労働省's 「90.4億円」 (000:9) is 補正②, its page's 「令和６年度補正予算
+    ：９０．４億円」 (000:477) unnumbered — two cells, two rows, two wide columns, nothing added up."""
+    lines = FY2025_FILE.read_text(encoding="utf-8").split("\n")
+    assert (lines[67], lines[68]) == ("令和6年度", "補正予算") and "９０．４億円" in lines[476]
+    lines[68] = "補正予算②"
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "numbered.txt").write_text("\n".join(lines), encoding="utf-8")
+    (folder / "manifest.toml").write_text('''
+[[document]]
+id = "numbered-fy2025"
+file = "numbered.txt"
+original_file = "numbered.txt"
+title = "政府のサイバーセキュリティに関する予算（令和7年度当初予算額）"
+issuer = "内閣官房 内閣サイバーセキュリティセンター"
+issuer_key = "nisc"
+fiscal_year = 2025
+layout = "nisc-budget-pdftext"
+strategy = "2021"
+''', encoding="utf-8")
+    result = build(tmp_path / "build", manifest=folder / "manifest.toml", corpus=[])
+    store = open_store(result.graph_path.parent, Backend.OXIGRAPH)
+    long = budget_table(store, {"measure": MHLW, "fiscal_year": "2024", "budget": "supplementary"})
+    assert sorted(((r["supplement"] or 0), r["line"], r["amount_jpy"]) for r in long.dicts()) == [
+        (0, 477, 9_040_000_000), (2, 9, 9_040_000_000)]
+    [row] = wide(long).dicts()
+    assert (row["FY2024 supplementary enacted"], row["FY2024 supplementary 2 enacted"]) == (
+        9_040_000_000, 9_040_000_000)
 
 
 def test_csv_has_a_bom_and_round_trips_japanese(store, tmp_path: Path) -> None:
