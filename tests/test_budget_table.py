@@ -150,9 +150,9 @@ def test_successor_follows_continues_without_adding_up(store) -> None:
     table = budget_table(store, {"successor": METI_LINE})
     broad = wide(table).dicts()
     assert [r["measure"] for r in broad][0] == METI_LINE  # the successor first, then what it continues
-    assert {r["measure"] for r in broad[1:]} == {"産業サイバーセキュリティ強靱化事業", "サイバーセキュリティ経済基盤構築事業",
-                                                 "サプライチェーン・中小企業サイバーセキュリティ対策促進事業",
-                                                 "中小企業サイバーセキュリティ対策促進事業"}
+    assert {r["measure"] for r in broad[1:]} == {
+        "産業サイバーセキュリティ強靱化事業", "サイバーセキュリティ経済基盤構築事業",
+        "サプライチェーン・中小企業サイバーセキュリティ対策促進事業", "中小企業サイバーセキュリティ対策促進事業"}
     assert broad[0]["FY2024 initial enacted"] == 4_400_000_000  # never 44.0 + 44.3億円
     # a predecessor asked as successor has a successor of its own: no rows
     assert budget_table(store, {"successor": "産業サイバーセキュリティ強靱化事業"}).rows == ()
