@@ -71,6 +71,7 @@ class BudgetFigure:
     source: SourceSpan
     inclusive: bool = False  # "…の内数": part of a larger sum, not a figure of its own
     supplement: int = 0  # the number of a supplementary budget where printed (補正① → 1, 第2次補正 → 2); 0: none
+    inference: str = ""  # why the figure was attributed by inference (a page covering several rows); "": as printed
 
 
 @dataclass(frozen=True)

@@ -400,6 +400,9 @@ class _DocBuilder:
         g.add((node, PK.inclusive, Literal(rec.inclusive)))
         if rec.supplement:
             g.add((node, PK.supplementNumber, Literal(rec.supplement)))
+        if rec.inference:
+            g.add((node, PK.inferred, Literal(True)))
+            g.add((node, PK.inferenceNote, Literal(rec.inference)))
         self._cite(node, rec.source)
 
     def _share(self, cls: URIRef, rec: R.AgencyShare | R.AreaShare) -> URIRef:

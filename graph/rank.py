@@ -2,7 +2,8 @@
 
 A **cell** is a scope (a measure, a strategy area, an agency, the government total) × fiscal year ×
 budget kind × status (× the supplementary budget's number where one is printed: 補正① and 補正②
-are cells of their own). Several documents, and several places in one document, state figures for
+are cells of their own; a figure printed without the number joins the cell of the one number
+stated for that scope, year, kind and status, and stays apart where several are). Several documents, and several places in one document, state figures for
 one cell: the FY2024 edition prints 厚生労働省's FY2024 initial budget as 30.4億円, the FY2025
 edition restates it as 19.5億円; a measure page restates its summary-table row. Every figure
 keeps its statement; :func:`rank_figures` adds, in the graph :data:`RANKS_GRAPH` (policykg's
@@ -108,9 +109,17 @@ def rank_figures(ds: Dataset, documents: Sequence[tuple[URIRef, int]]) -> Graph:
 def rank_triples(figures: Iterable[_Figure]) -> Iterable[tuple[URIRef, URIRef, URIRef]]:
     """The rank triples of figures read by :func:`read_figures` (one document after another,
     so that a caller streaming documents keeps only these small records)."""
+    figures = list(figures)
+    numbers: dict[tuple, set[int]] = defaultdict(set)
+    for f in figures:
+        if f.cell[-1]:
+            numbers[f.cell[:-1]].add(f.cell[-1])
     cells: dict[tuple, list[_Figure]] = defaultdict(list)
     for f in figures:
-        cells[f.cell].append(f)
+        cell = f.cell
+        if not cell[-1] and len(numbers.get(cell[:-1], ())) == 1:  # the one numbered supplementary budget
+            cell = (*cell[:-1], next(iter(numbers[cell[:-1]])))
+        cells[cell].append(f)
     for cell in sorted(cells, key=lambda c: tuple(str(x) for x in c)):
         for iri, reason, preferred in _rank(cells[cell]):
             rank, concept = REASONS[reason]

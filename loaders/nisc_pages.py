@@ -164,7 +164,8 @@ def _page_figures(doc, source, page: Page, measures, columns, cells) -> list[Rec
         else:
             scope = _continued_subitem(doc, stmt, statements, scopes) or _statement_scope(doc, page, stmt, statements)
         scopes[stmt.amount_start] = scope
-        results.append((stmt, _figure_or_warning(doc, source, stmt, scope, measures, columns, cells)))
+        results.append((stmt, _figure_or_warning(doc, source, stmt, scope, measures, columns, cells,
+                                                 items=_page_items(doc, page))))
     out += _discredit_neighbours(doc, source, results)
     for u in unread:
         if u.kind == "orphan" and not titled:
@@ -265,7 +266,29 @@ def _prefix(doc: DocText, page: Page, stmt: Statement, statements: list[Statemen
     return text if len(text) >= 2 else ""
 
 
-def _figure_or_warning(doc, source, stmt: Statement, scope: Scope, measures, columns, cells) -> Record:
+_ITEMS = re.compile(r"[-－ー―]\s*([①-⑳](?:\s*[、,・]\s*[①-⑳])+)\s*$")
+
+
+def _page_items(doc: DocText, page: Page) -> str:
+    """The table items a page heading says the page covers, where it names several
+    (「（２）国民が安全で安心して暮らせるデジタル社会の実現－⑮、⑱、⑲」 → 「⑮、⑱、⑲」); "" otherwise."""
+    for n in range(page.first, page.last + 1):
+        m = _ITEMS.search(doc.norm[slice(*doc.norm_range(n, n))])
+        if m:
+            return m[1]
+    return ""
+
+
+def _other_row(stmt: Statement, m, status, measures, cells) -> int | None:
+    """The one other table row of the same agency whose cell agrees with the statement, or None."""
+    key = (stmt.fiscal_year, stmt.label.budget, status)
+    found = [j for j, other in enumerate(measures)
+             if other is not m and other.agency == m.agency
+             and isinstance(cells[j].get(key), Amount) and agrees(stmt.amount, cells[j][key], inclusive=stmt.inclusive)]
+    return found[0] if len(found) == 1 else None
+
+
+def _figure_or_warning(doc, source, stmt: Statement, scope: Scope, measures, columns, cells, *, items: str = "") -> Record:
     line, end_line = stmt.line, stmt.end_line
     if scope.measure is None:
         if scope.subitem:
@@ -283,10 +306,18 @@ def _figure_or_warning(doc, source, stmt: Statement, scope: Scope, measures, col
         return _warning(doc, source, "figure below a sub-item's text: not confirmed by the summary table", line, end_line)
     if stmt.basis == "paren-table" and not (isinstance(cell, Amount) and agrees(stmt.amount, cell)):
         return _warning(doc, source, "parenthesised amount: no stated convention and the summary table does not confirm it", line, end_line)
-    if cell == DASH:
-        return _warning(doc, source, f"{_TABLE_CONFLICT}: the table prints no figure for {m.name}", line, end_line)
-    if isinstance(cell, Amount) and not agrees(stmt.amount, cell, inclusive=stmt.inclusive):
-        return _warning(doc, source, f"{_TABLE_CONFLICT}: the table prints {cell.printed} for {m.name}", line, end_line)
+    inference = ""
+    if cell == DASH or (isinstance(cell, Amount) and not agrees(stmt.amount, cell, inclusive=stmt.inclusive)):
+        # a page whose heading names several table items (⑮、⑱、⑲) covers several rows: the statement
+        # belongs to the one other row of the agency that the table confirms, or stays a warning
+        other = _other_row(stmt, m, status, measures, cells) if items else None
+        if other is None:
+            if cell == DASH:
+                return _warning(doc, source, f"{_TABLE_CONFLICT}: the table prints no figure for {m.name}", line, end_line)
+            return _warning(doc, source, f"{_TABLE_CONFLICT}: the table prints {cell.printed} for {m.name}", line, end_line)
+        inference = (f"the page covers table items {items}; the amount agrees only with the summary-table row of "
+                     f"{measures[other].name} (line {measures[other].source.line}), not with its title's {m.name}")
+        m = measures[other]
     return BudgetFigure(
         scope_kind=ScopeKind.MEASURE,
         scope=m.name,
@@ -303,6 +334,7 @@ def _figure_or_warning(doc, source, stmt: Statement, scope: Scope, measures, col
         source=SourceSpan(source, line, end_line),
         supplement=stmt.label.supplement,
         inclusive=stmt.inclusive,
+        inference=inference,
     )
 
 

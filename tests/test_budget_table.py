@@ -98,11 +98,12 @@ def test_fy2025_initial_holds_each_summary_row_once_and_adds_up(store) -> None:
     hand_sum = sum(Decimal(oku) for *_, oku in FY2025_ROWS) * 10**8
     assert hand_sum == Decimal("1585.7") * 10**8  # 54.1 + 15.8 + … + 1.6億円
     assert sum(r["amount_jpy"] for r in rows) == hand_sum
-    # no restatement counted twice: the measure pages restate 26 of these figures (000:176
-    # 「令和7年度予算額 54億円（44億円）」 restates line 3's 54.1億円), counted as agreeing statements,
-    # not rows: budget-lines lists all 53 statements
+    # no restatement counted twice: the measure pages restate 27 of these figures (000:176
+    # 「令和7年度予算額 54億円（44億円）」 restates line 3's 54.1億円; 000:1330 「令和７年度予算額 74百万円」
+    # restates 推進's 0.7億円 of line 26), counted as agreeing statements, not rows: budget-lines
+    # lists all 54 statements
     stated = len(run_query(store, "budget-lines", FY2025))
-    assert stated == 53 and sum(r["agreeing"] for r in rows) == stated - 27 == 26
+    assert stated == 54 and sum(r["agreeing"] for r in rows) == stated - 27 == 27
     assert sum(r["disagreeing"] for r in rows) == 0
     assert budget_table(store, {**FY2025, "source": "nisc-budget-fy2025"}).rows == table.rows
     assert {r["rank_reason"] for r in rows} == {"own-edition"}
@@ -175,8 +176,9 @@ def test_wide_cells_are_the_long_figures(store) -> None:
 
 def test_a_numbered_supplementary_budget_is_a_column_of_its_own(tmp_path: Path) -> None:
     """The FY2025 summary with its supplementary column labelled 「補正予算②」 (000:68-69 print
-    「令和6年度」 / 「補正予算」): 厚生労働省's 「90.4億円」 (000:9) is 補正②, its page's 「令和６年度補正予算
-    ：９０．４億円」 (000:477) unnumbered — two cells, two rows, two wide columns, nothing added up."""
+    「令和6年度」 / 「補正予算」): 厚生労働省's 「90.4億円」 (000:9) is 補正②; its page's 「令和６年度補正予算
+    ：９０．４億円」 (000:477), printed without the number, joins the cell of the one number stated
+    (graph/rank.py) — one row, one wide column 「補正 2」, the page an agreeing statement."""
     lines = FY2025_FILE.read_text(encoding="utf-8").split("\n")
     assert (lines[67], lines[68]) == ("令和6年度", "補正予算") and "９０．４億円" in lines[476]
     lines[68] = "補正予算②"
@@ -198,11 +200,10 @@ strategy = "2021"
     result = build(tmp_path / "build", manifest=folder / "manifest.toml", corpus=[])
     store = open_store(result.graph_path.parent, Backend.OXIGRAPH)
     long = budget_table(store, {"measure": MHLW, "fiscal_year": "2024", "budget": "supplementary"})
-    assert sorted(((r["supplement"] or 0), r["line"], r["amount_jpy"]) for r in long.dicts()) == [
-        (0, 477, 9_040_000_000), (2, 9, 9_040_000_000)]
+    assert [((r["supplement"] or 0), r["line"], r["amount_jpy"], r["agreeing"]) for r in long.dicts()] == [
+        (2, 9, 9_040_000_000, 1)]
     [row] = wide(long).dicts()
-    assert (row["FY2024 supplementary enacted"], row["FY2024 supplementary 2 enacted"]) == (
-        9_040_000_000, 9_040_000_000)
+    assert row["FY2024 supplementary 2 enacted"] == 9_040_000_000 and "FY2024 supplementary enacted" not in row
 
 
 def test_csv_has_a_bom_and_round_trips_japanese(store, tmp_path: Path) -> None:
