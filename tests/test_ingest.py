@@ -699,7 +699,7 @@ def test_dry_run_shows_the_entry_and_figures_and_writes_nothing(
         in out
     )
     assert (
-        "figures by origin: area-chart 5, headline 7, measure-page 58, summary-table 74"
+        "figures by origin: area-chart 5, headline 7, measure-page 62, summary-table 74"
         in out
     )
     assert fingerprint(folder) == before
