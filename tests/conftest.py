@@ -50,3 +50,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 if fixture in getattr(item, "fixturenames", ()) and item.get_closest_marker(marker) is None]
     if unmarked:
         raise pytest.UsageError("\n".join(unmarked))
+
+
+@pytest.fixture(scope="session")
+def numbered_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A build of the bundled FY2025 summary alone with its supplementary column labelled
+    「補正予算②」 (corpus/000_b360cdfc8cdc379a.txt lines 68–69 print 「令和6年度」 / 「補正予算」).
+    Read it, never write into it."""
+    from policykg.sources import corpus_dir
+
+    lines = (corpus_dir() / "000_b360cdfc8cdc379a.txt").read_text(encoding="utf-8").split("\n")
+    assert (lines[67], lines[68]) == ("令和6年度", "補正予算") and "９０．４億円" in lines[476]
+    lines[68] = "補正予算②"
+    folder = tmp_path_factory.mktemp("numbered")
+    (folder / "numbered.txt").write_text("\n".join(lines), encoding="utf-8")
+    (folder / "manifest.toml").write_text('''
+[[document]]
+id = "numbered-fy2025"
+file = "numbered.txt"
+original_file = "numbered.txt"
+title = "政府のサイバーセキュリティに関する予算（令和7年度当初予算額）"
+issuer = "内閣官房 内閣サイバーセキュリティセンター"
+issuer_key = "nisc"
+fiscal_year = 2025
+layout = "nisc-budget-pdftext"
+strategy = "2021"
+''', encoding="utf-8")
+    return build(folder / "build", manifest=folder / "manifest.toml", corpus=[]).graph_path.parent

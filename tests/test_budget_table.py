@@ -19,7 +19,6 @@ from openpyxl import load_workbook
 from policykg.cli import main
 from policykg.graph.backends import Backend, open_store
 from policykg.queries.run import run_query
-from policykg.graph.pipeline import build
 from policykg.queries.table import BOM, Shape, TableFormat, budget_table, column_name, export_table, wide
 from policykg.sources import load_manifest
 
@@ -174,31 +173,12 @@ def test_wide_cells_are_the_long_figures(store) -> None:
         "FY2025 initial enacted")
 
 
-def test_a_numbered_supplementary_budget_is_a_column_of_its_own(tmp_path: Path) -> None:
+def test_a_numbered_supplementary_budget_is_a_column_of_its_own(numbered_build: Path) -> None:
     """The FY2025 summary with its supplementary column labelled 「補正予算②」 (000:68-69 print
     「令和6年度」 / 「補正予算」): 厚生労働省's 「90.4億円」 (000:9) is 補正②; its page's 「令和６年度補正予算
     ：９０．４億円」 (000:477), printed without the number, joins the cell of the one number stated
     (graph/rank.py) — one row, one wide column 「補正 2」, the page an agreeing statement."""
-    lines = FY2025_FILE.read_text(encoding="utf-8").split("\n")
-    assert (lines[67], lines[68]) == ("令和6年度", "補正予算") and "９０．４億円" in lines[476]
-    lines[68] = "補正予算②"
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    (folder / "numbered.txt").write_text("\n".join(lines), encoding="utf-8")
-    (folder / "manifest.toml").write_text('''
-[[document]]
-id = "numbered-fy2025"
-file = "numbered.txt"
-original_file = "numbered.txt"
-title = "政府のサイバーセキュリティに関する予算（令和7年度当初予算額）"
-issuer = "内閣官房 内閣サイバーセキュリティセンター"
-issuer_key = "nisc"
-fiscal_year = 2025
-layout = "nisc-budget-pdftext"
-strategy = "2021"
-''', encoding="utf-8")
-    result = build(tmp_path / "build", manifest=folder / "manifest.toml", corpus=[])
-    store = open_store(result.graph_path.parent, Backend.OXIGRAPH)
+    store = open_store(numbered_build, Backend.OXIGRAPH)
     long = budget_table(store, {"measure": MHLW, "fiscal_year": "2024", "budget": "supplementary"})
     assert [((r["supplement"] or 0), r["line"], r["amount_jpy"], r["agreeing"]) for r in long.dicts()] == [
         (2, 9, 9_040_000_000, 1)]

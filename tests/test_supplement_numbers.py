@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from policykg.graph.pipeline import build
 from policykg.graph.store import load_dataset
 from policykg.queries.run import run_query
-from policykg.sources import corpus_dir
 
-FY2025_FILE = "000_b360cdfc8cdc379a.txt"
 
 
 def _rows(ds, name: str, **params: str) -> list[dict]:
@@ -24,27 +21,8 @@ def _rows(ds, name: str, **params: str) -> list[dict]:
     return [dict(zip(names, (None if t is None else t.toPython() for t in row))) for row in result]
 
 
-def test_a_numbered_supplementary_column_numbers_its_figures(tmp_path: Path) -> None:
-    lines = (corpus_dir() / FY2025_FILE).read_text(encoding="utf-8").split("\n")
-    assert (lines[67], lines[68]) == ("令和6年度", "補正予算")
-    lines[68] = "補正予算②"
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    (folder / "numbered.txt").write_text("\n".join(lines), encoding="utf-8")
-    (folder / "manifest.toml").write_text('''
-[[document]]
-id = "numbered-fy2025"
-file = "numbered.txt"
-original_file = "numbered.txt"
-title = "政府のサイバーセキュリティに関する予算（令和7年度当初予算額）"
-issuer = "内閣官房 内閣サイバーセキュリティセンター"
-issuer_key = "nisc"
-fiscal_year = 2025
-layout = "nisc-budget-pdftext"
-strategy = "2021"
-''', encoding="utf-8")
-    result = build(tmp_path / "build", manifest=folder / "manifest.toml", corpus=[])
-    ds = load_dataset(result.graph_path.parent)
+def test_a_numbered_supplementary_column_numbers_its_figures(numbered_build: Path) -> None:
+    ds = load_dataset(numbered_build)
     rows = _rows(ds, "budget-lines", measure="厚生労働省及び関係機関等における情報セキュリティ対策推進費",
                  budget="supplementary")
     table = [r for r in rows if r["origin"] == "summary-table"]
