@@ -84,20 +84,23 @@ def test_view_in_browser(view: str, ds: Dataset, context, tmp_path_factory: pyte
     log = PageLog()
     page = open_page(context, out, log)
     try:
+        shots = [tmp_path_factory.getbasetemp() / "viz-shots"]  # the first draw
+        if os.environ.get("POLICYKG_VIZ_SCREENSHOTS"):
+            shots.append(Path(os.environ["POLICYKG_VIZ_SCREENSHOTS"]))
+        for folder in shots:
+            folder.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(folder / f"viz-{view}.png"))
         drawn = page.evaluate("[PKV.network.body.nodeIndices.length, PKV.network.body.edgeIndices.length]")
-        assert drawn == [g.number_of_nodes(), g.number_of_edges()]
+        if view == "overview":  # opens grouped: one node per agency's measures and programmes (test_overview_*)
+            assert drawn[0] == page.evaluate("PK_DATA.groups.length + PK_DATA.nodes.filter(n => n.g === undefined).length")
+            assert drawn[0] < g.number_of_nodes() / 2
+            page.evaluate("key => PKV.expand(PK_DATA.nodes.find(n => n.key === key).g)", key)
+        else:
+            assert drawn == [g.number_of_nodes(), g.number_of_edges()]
         tip = hover_tip(page, *node_xy(page, node_id(page, key)))
         assert tip.splitlines()[0].endswith(g.nodes[key]["label_ja"])
         for text in texts:
             assert text in tip
-        shots = [tmp_path_factory.getbasetemp() / "viz-shots"]
-        if os.environ.get("POLICYKG_VIZ_SCREENSHOTS"):
-            shots.append(Path(os.environ["POLICYKG_VIZ_SCREENSHOTS"]))
-        page.mouse.move(5, 5)
-        page.wait_for_selector("#pk-tip", state="hidden")
-        for folder in shots:
-            folder.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(folder / f"viz-{view}.png"))
         page.fill("#pk-search", search_label)
         page.press("#pk-search", "Enter")
         wanted = next(n for n, d in g.nodes(data=True) if d["label_ja"] == search_label)
@@ -144,7 +147,8 @@ def test_markup_in_labels_is_text(context, tmp_path: Path) -> None:
     assert page.evaluate("window.PWNED") is None
     assert page.locator("img").count() == 0 and page.locator("#pk-title b").count() == 0
     assert page.inner_text("#pk-title") == "<b>bold?</b>"
-    assert page.evaluate("PKV.nodes.get(0).label") == evil
+    assert page.evaluate("PK_DATA.nodes[0].label") == evil  # drawn on the canvas in lines (the overview wraps)
+    assert page.evaluate("PKV.nodes.get(0).label") == page.evaluate("PK_DATA.nodes[0].wl")
     tip = hover_tip(page, *node_xy(page, 0))
     assert evil in tip and page.locator("#pk-tip img, #pk-tip script").count() == 0
     page.fill("#pk-search", "</script><b>")
@@ -167,8 +171,9 @@ def test_agency_filter_matches_projection(ds: Dataset, context, tmp_path: Path) 
     page.select_option("#pk-class", "Program")
     keys = page.evaluate("PKV.nodes.getIds().map(id => PK_DATA.nodes[id].key)")
     assert sorted(keys) == sorted(n for n, d in mic.nodes(data=True) if d["cls"] == "Program")
-    page.click("#pk-reset")
-    assert page.evaluate("PKV.nodes.length") == g.number_of_nodes()
+    page.click("#pk-reset")  # back to the grouped first draw
+    assert page.evaluate("PKV.nodes.length") == page.evaluate(
+        "PK_DATA.groups.length + PK_DATA.nodes.filter(n => n.g === undefined).length")
     page.close()
 
 
@@ -205,3 +210,37 @@ def test_english_labels(ds: Dataset, context, tmp_path: Path) -> None:
     assert "Basic Act on Cybersecurity" in labels and "Cabinet Secretariat" in labels
     assert "Law (square)" in page.inner_text("#pk-legend")
     page.close()
+
+
+def _overlaps(page) -> list[tuple[str, str]]:
+    """Pairs of drawn nodes whose boxes (shape and label, as vis-network measures them) overlap."""
+    boxes = page.evaluate("() => { const n = PKV.network; "
+                          "return n.body.nodeIndices.map(id => [String(id), n.getBoundingBox(id)]); }")
+    return [(a, b) for i, (a, p) in enumerate(boxes) for b, q in boxes[i + 1:]
+            if p["left"] < q["right"] and q["left"] < p["right"] and p["top"] < q["bottom"] and q["top"] < p["bottom"]]
+
+
+@pytest.mark.parametrize("lang,agency", [("ja", None), ("en", None), ("ja", "総務省")])
+def test_overview_labels_do_not_overlap(ds: Dataset, context, tmp_path: Path, lang: str, agency: str | None) -> None:
+    g = project("overview", ds, agency=agency)
+    out = tmp_path / "overview.html"
+    out.write_text(render_html(g, lang=lang), encoding="utf-8")
+    log = PageLog()
+    page = open_page(context, out, log)
+    drawn = page.evaluate("PKV.network.body.nodeIndices.length")
+    assert drawn > 10 and _overlaps(page) == []
+    # readable at the first draw: fitted, the labels are drawn at no less than half their size
+    assert page.evaluate("PKV.network.getScale()") >= 0.5
+    if agency is None:  # grouped: 13 agencies; MIC's 9 measures of the bundled corpus are one node until clicked
+        assert page.evaluate("PK_DATA.nodes.filter(n => n.k === 'Agency').length") == 13
+        group = page.evaluate("PK_DATA.groups.findIndex(g => g.k === 'Measure' && g.label.startsWith("
+                              "lang === 'en' ? 'Ministry of Internal Affairs' : '総務省'))".replace("lang", repr(lang)))
+        assert page.evaluate(f"PK_DATA.groups[{group}].n") == sum(
+            1 for _, d in g.nodes(data=True) if d["cls"] == "Measure" and d.get("agency") == "agency/mic")
+        x, y = node_xy(page, f"g{group}")
+        page.mouse.click(x, y)
+        page.wait_for_function(f"PKV.nodes.length === {drawn - 1} + PK_DATA.groups[{group}].n")
+    else:  # one agency: every node drawn with its label
+        assert drawn == g.number_of_nodes()
+    page.close()
+    assert log.console_errors == [] and log.page_errors == []

@@ -211,8 +211,16 @@ def test_svg_escapes_and_parses() -> None:
 
 def test_network_lists_filled_directly(ds: Dataset) -> None:
     g = project("overview", ds)
-    net, groups = to_network(g)
+    net, groups = to_network(g, max_drawn=1500)
     assert len(net.nodes) == g.number_of_nodes() and len(net.edges) == g.number_of_edges() and groups == []
+    # by default the overview (100 nodes) opens grouped: 13 agencies ungrouped, every other node in a
+    # group of its class and agency or alone (e.g. 金融庁's one measure)
+    net, groups = to_network(g)
+    assert len(net.nodes) == g.number_of_nodes() and sum(gr["n"] for gr in groups) == sum(
+        1 for n in net.nodes if "g" in n)
+    assert all("g" not in n for n in net.nodes if n["k"] == "Agency")
+    mic = next(gr for gr in groups if gr["cls"] == "Measure" and gr["agency"] == "agency/mic")
+    assert mic["label"] == "総務省: 施策 ×9"  # the 9 MIC measures of the registry
     assert net.cdn_resources == "in_line"
     big = nx.DiGraph()
     big.add_node("ag", cls="Agency", label_ja="府省", labels=["府省"])

@@ -10,11 +10,12 @@
   var filters = { agency: "", cls: "", fy: "", kind: "" };
   var PKV = window.PKV = { firstDraw: null, draws: 0, lastDraw: null, network: null };
 
-  function rep(n) { return (n.g === undefined || expanded.has(n.g)) ? n.id : "g" + n.g; }
+  // A group is drawn as one node until opened; filtering by agency shows that agency's nodes one by one.
+  function rep(n) { return (n.g === undefined || expanded.has(n.g) || filters.agency) ? n.id : "g" + n.g; }
   function style(k) { return CLS[k] || CLS.Organization; }
   function visNode(n) {
     var s = style(n.k);
-    var o = { id: n.id, label: n.label, shape: s[1], color: n.c || s[0] };
+    var o = { id: n.id, label: n.wl || n.label, shape: s[1], color: n.c || s[0] };
     if (n.x !== undefined) { o.x = n.x; o.y = n.y; }
     if (n.s) { o.size = n.s; }
     if (n.k === "Agency") { o.font = { color: "#ffffff" }; }
@@ -22,7 +23,7 @@
   }
   function visGroup(i) {
     var gr = G[i], s = style(gr.k);
-    return { id: "g" + i, label: gr.label, x: gr.x, y: gr.y, shape: "dot", color: s[0],
+    return { id: "g" + i, label: gr.wl || gr.label, x: gr.x, y: gr.y, shape: "dot", color: s[0],
              size: Math.min(60, 10 + 4 * Math.sqrt(gr.n)), borderWidth: 3 };
   }
 

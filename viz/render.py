@@ -30,6 +30,8 @@ from pyvis.network import Network
 
 from policykg.money import oku_display as oku
 
+from .layers import group_label, layered_layout, wrap
+
 log = logging.getLogger(__name__)
 
 #: class → (colour, vis shape, Japanese name, English name)
@@ -55,6 +57,8 @@ KIND_NAMES = {"initial": ("当初", "initial"), "supplementary": ("補正", "sup
 #: a funding edge whose flows print no amount of their own: drawn dashed with this label
 NOT_STATED = {"ja": "金額の記載なし", "en": "amount not stated"}
 PHYSICS_MAX = 300  # up to this many nodes vis-network's physics settles the layout, then stops
+#: above this many nodes the overview opens grouped: measures and programmes per agency, a click opens a group
+OVERVIEW_MAX_DRAWN = 40
 
 
 def layout(g: nx.DiGraph, groups: dict[str, int] | None = None) -> dict[str, tuple[float, float]]:
@@ -189,12 +193,30 @@ def _amount_text(yen: int, printed: str, upper_bound: bool, en: bool) -> str:
     return text
 
 
-def to_network(g: nx.DiGraph, *, lang: str = "ja", max_drawn: int = 1500,
+def to_network(g: nx.DiGraph, *, lang: str = "ja", max_drawn: int | None = None,
                pos: dict[str, tuple[float, float]] | None = None) -> tuple[Network, list[dict]]:
     """A pyvis Network whose node/edge lists are filled directly, plus the group list."""
+    if max_drawn is None:
+        max_drawn = OVERVIEW_MAX_DRAWN if g.graph.get("view") == "overview" else 1500
     groups, info = _groups(g, max_drawn)
-    physics = pos is None and not groups and len(g) <= PHYSICS_MAX
-    if not physics:
+    for item in info:
+        cls = CLASSES.get(item["cls"], CLASSES["Organization"])
+        agency = g.nodes[item["agency"]] if item["agency"] in g else {"label_ja": item["agency"]}
+        item.update(label=group_label(_label(agency, lang), cls[3] if lang == "en" else cls[2], item["n"]),
+                    k=item["cls"])
+    # The overview is laid out in columns with wrapped labels (viz/layers.py); other views by physics
+    # when small, else by the grouped spring layout.
+    layered = pos is None and g.graph.get("view") == "overview"
+    wrapped = {n: wrap(_label(d, lang)) for n, d in g.nodes(data=True)} if layered else {}
+    group_pos: dict[int, tuple[float, float]] = {}
+    physics = pos is None and not groups and len(g) <= PHYSICS_MAX and not layered
+    if layered:
+        shapes = {n: CLASSES.get(d.get("cls", ""), CLASSES["Organization"])[1] for n, d in g.nodes(data=True)}
+        for item in info:
+            if wrap(item["label"]) != item["label"]:
+                item["wl"] = wrap(item["label"])
+        pos, group_pos = layered_layout(g, groups, info, wrapped, [i.get("wl", i["label"]) for i in info], shapes)
+    elif not physics:
         pos = pos or layout(g, groups)
     net = Network(directed=True, cdn_resources="in_line", height="100%", width="100%")
     ids = {n: i for i, n in enumerate(g)}
@@ -204,6 +226,8 @@ def to_network(g: nx.DiGraph, *, lang: str = "ja", max_drawn: int = 1500,
     top_size = max(sizes, default=0) or 1
     for n, d in g.nodes(data=True):
         node = {"id": ids[n], "key": n, "label": _label(d, lang), "k": d.get("cls", "Organization")}
+        if wrapped.get(n, node["label"]) != node["label"]:
+            node["wl"] = wrapped[n]  # the label as drawn, in lines
         if not physics:
             node["x"], node["y"] = round(pos[n][0], 1), round(pos[n][1], 1)
         if groups.get(n, -1) >= 0:
@@ -248,11 +272,8 @@ def to_network(g: nx.DiGraph, *, lang: str = "ja", max_drawn: int = 1500,
         sums[gi][0] += pos[n][0]
         sums[gi][1] += pos[n][1]
     for gi, item in enumerate(info):
-        cls = CLASSES.get(item["cls"], CLASSES["Organization"])
-        agency = g.nodes[item["agency"]] if item["agency"] in g else {"label_ja": item["agency"]}
-        name = cls[3] if lang == "en" else cls[2]
-        item.update(label=f"{_label(agency, lang) or '—'}: {name} ×{item['n']:,}", k=item["cls"])
-        item["x"], item["y"] = round(sums[gi][0] / item["n"], 1), round(sums[gi][1] / item["n"], 1)
+        x, y = group_pos.get(gi) or (sums[gi][0] / item["n"], sums[gi][1] / item["n"])
+        item["x"], item["y"] = round(x, 1), round(y, 1)
     net.set_options(json.dumps(_options(physics)))
     return net, info
 
@@ -295,7 +316,7 @@ def _caption(g: nx.DiGraph, info: list[dict], lang: str) -> tuple[str, str]:
     return caption, note
 
 
-def render_html(g: nx.DiGraph, *, lang: str = "ja", max_drawn: int = 1500, edge_budget: int = 1000,
+def render_html(g: nx.DiGraph, *, lang: str = "ja", max_drawn: int | None = None, edge_budget: int = 1000,
                 pos: dict[str, tuple[float, float]] | None = None, title: str | None = None) -> str:
     """The page for projection ``g`` (the HTML text; nothing is written)."""
     net, info = to_network(g, lang=lang, max_drawn=max_drawn, pos=pos)
