@@ -368,8 +368,10 @@ def viz(view: str, out: Path, fmt: str | None, entity: str | None, depth: int, f
               help="Most result rows (or triples) a query may return; more is an error (422), never truncated.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
               help="Query worker processes (each holds the graph in memory).")
+@click.option("--worker-memory", default=2048, show_default=True, type=click.IntRange(min=0), metavar="MIB",
+              help="Address space a query worker may use (RLIMIT_AS, MiB; 0: no cap); a query past it is stopped.")
 def serve(build_dir: Path | None, host: str, port: int, allow_remote: bool, timeout: float, max_rows: int,
-          workers: int) -> None:
+          workers: int, worker_memory: int) -> None:
     """Serve the built graph as a read-only SPARQL 1.1 endpoint (http://HOST:PORT/sparql, page at /).
 
     \b
@@ -384,7 +386,7 @@ def serve(build_dir: Path | None, host: str, port: int, allow_remote: bool, time
     if not is_loopback(host) and allow_remote:
         click.echo(f"warning: binding {host}: the endpoint is reachable from other machines", err=True)
     run_serve(build_dir, host=host, port=port, workers=workers, timeout=timeout, max_rows=max_rows,
-              allow_remote=allow_remote, announce=lambda m: click.echo(m, err=True))
+              allow_remote=allow_remote, worker_memory=worker_memory, announce=lambda m: click.echo(m, err=True))
 
 
 @main.command(epilog=exit_codes_text(ExitCode.OK, ExitCode.NO_GRAPH, ExitCode.PUBLISH_FAILED))

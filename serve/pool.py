@@ -23,6 +23,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import queue
+import resource
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -35,8 +37,8 @@ from policykg.graph.backends import open_query_store
 from policykg.graph.store import GRAPH_FILE, StoreError
 from policykg.namespace import PREFIXES
 from policykg.serve.named import evaluate_named
-from policykg.serve.protocol import (GRAPH_FORMATS, RESULT_FORMATS, NotAcceptable, QueryTimeout, TooManyRows,
-                                     WorkerFailed)
+from policykg.serve.protocol import (GRAPH_FORMATS, RESULT_FORMATS, Forbidden, NotAcceptable, QueryTimeout,
+                                     TooManyRows, WorkerFailed, check_query)
 
 log = logging.getLogger(__name__)
 
@@ -68,12 +70,17 @@ def evaluate(store: ox.Store, job: Job, max_rows: int) -> tuple[bytes, str, int]
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    check_query(job.query)  # updates, SERVICE, too deep or unparsable: refused from the parsed query
     try:
         result = store.query(job.query, **kwargs)
     except (SyntaxError, ValueError) as e:
         raise QueryError(f"malformed query: {e}") from e
-    except OSError as e:  # evaluation errors (e.g. a SERVICE call) surface as OSError
+    except OSError as e:  # evaluation errors surface as OSError
         raise QueryError(f"query failed: {e}") from e
+    except BaseException as e:  # a Rust panic in pyoxigraph (pyo3's PanicException derives from BaseException)
+        if type(e).__name__ != "PanicException":
+            raise
+        raise QueryError(f"the query engine (pyoxigraph) failed on this query: {str(e).splitlines()[0][:200]}") from e
     if isinstance(result, ox.QueryBoolean):
         media = _pick(job.accept, RESULT_FORMATS, exclude=("text/csv", "text/tab-separated-values"))
         return result.serialize(format=RESULT_FORMATS[media]), media, 1
@@ -136,7 +143,10 @@ class _LineCounter:
         pass
 
 
-def _worker_main(conn, build_dir: str, max_rows: int) -> None:  # pragma: no cover - child process
+def _worker_main(conn, build_dir: str, max_rows: int, memory_bytes: int = 0) -> None:  # pragma: no cover
+    sys.setrecursionlimit(20_000)  # rdflib's SPARQL parser recurses per bracket (protocol.MAX_NESTING bounds it)
+    if memory_bytes:  # an allocation past the cap fails in this worker only, which is then replaced
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     try:
         store = open_query_store(Path(build_dir))
     except PolicyKGError as e:
@@ -160,6 +170,8 @@ def _worker_main(conn, build_dir: str, max_rows: int) -> None:  # pragma: no cov
             conn.send(("ok", body, media, rows, time.perf_counter() - start))
         except (QueryError, TooManyRows, NotAcceptable) as e:
             conn.send(("error", type(e).__name__, str(e)))
+        except MemoryError:
+            conn.send(("error", "MemoryError", ""))
 
 
 @dataclass
@@ -176,6 +188,7 @@ class QueryPool:
     workers: int = 2
     timeout: float = 10.0
     max_rows: int = 10_000
+    memory_mb: int = 0  # address-space cap per worker (RLIMIT_AS), 0 for none
     graphs: dict[str, int] = field(default_factory=dict)  # named graph -> triples, from the first worker
     _idle: queue.Queue = field(default_factory=queue.Queue, repr=False)
     _all: list = field(default_factory=list, repr=False)
@@ -193,7 +206,8 @@ class QueryPool:
     def _spawn(self) -> _Worker:
         ctx = multiprocessing.get_context("spawn")  # no fork of a threaded server
         parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_worker_main, args=(child, str(self.build_dir), self.max_rows), daemon=True)
+        proc = ctx.Process(target=_worker_main, args=(child, str(self.build_dir), self.max_rows, self.memory_mb * 2**20),
+                           daemon=True)
         proc.start()
         child.close()
         if not parent.poll(120):
@@ -210,21 +224,13 @@ class QueryPool:
     def run(self, job: Job) -> Answer:
         """Evaluate ``job``: Answer, or QueryTimeout, TooManyRows, NotAcceptable, QueryError, WorkerFailed.
 
-        A worker that dies under a query (killed from outside between its liveness
-        check and the answer, or out of memory) is replaced and the query — read-only,
-        so safe to repeat — is tried on another worker, at most once per worker and
-        within the timeout; then the failure is reported (a query that kills every
-        worker it meets costs each a restart, no more).
+        A worker that dies under a query (a crash of the engine, its memory cap, or a kill
+        from outside) is replaced and the query is answered with the failure once: it is
+        never retried on another worker, so a query that crashes the engine costs one
+        worker restart, not all of them.
         """
         deadline = time.monotonic() + self.timeout  # waiting for a free worker is bounded too
-        for attempt in range(self.workers + 1):
-            try:
-                return self._run_once(job, deadline)
-            except WorkerFailed as e:
-                if attempt == self.workers or time.monotonic() >= deadline:
-                    raise
-                log.warning("%s; trying the query on another worker", e)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self._run_once(job, deadline)
 
     def _run_once(self, job: Job, deadline: float) -> Answer:
         while True:
@@ -244,17 +250,28 @@ class QueryPool:
                 raise QueryTimeout(f"the query ran longer than {self.timeout:g} s (the endpoint's timeout) "
                                    "and was stopped; narrow it down or add LIMIT")
             msg = worker.conn.recv()
-        except (EOFError, OSError, BrokenPipeError) as e:  # the worker died (e.g. out of memory)
+        except (EOFError, OSError, BrokenPipeError) as e:  # the worker died (the engine crashed, or its memory cap)
+            code = worker.process.exitcode if worker.process.join(1) is None else None
             self._replace(worker)
             worker = None
-            raise WorkerFailed(f"the query worker failed ({e or type(e).__name__}); the query was not answered") from e
+            cause = f"exit code {code}" if code is not None else (str(e) or type(e).__name__)
+            cap = f": it needed more than its {self.memory_mb:,} MiB (--worker-memory) or crashed the engine" \
+                if self.memory_mb else ""
+            raise WorkerFailed(f"the query worker died under this query ({cause}){cap}; the query was not answered "
+                               "and will not be retried") from e
         finally:
             if worker is not None:
                 self._idle.put(worker)
         if msg[0] == "ok":
             return Answer(msg[1], msg[2], msg[3], msg[4])
-        cls = {"TooManyRows": TooManyRows, "NotAcceptable": NotAcceptable}.get(msg[1], QueryError)
+        if msg[1] == "MemoryError":
+            raise QueryTimeout(self._memory_message())
+        cls = {"TooManyRows": TooManyRows, "NotAcceptable": NotAcceptable, "Forbidden": Forbidden}.get(msg[1], QueryError)
         raise cls(msg[2])
+
+    def _memory_message(self) -> str:
+        return (f"the query needed more than the {self.memory_mb:,} MiB a query worker may use "
+                "(the endpoint's --worker-memory) and was stopped; narrow it down or add LIMIT")
 
     def _replace(self, worker: _Worker) -> None:
         worker.process.kill()

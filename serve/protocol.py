@@ -1,28 +1,25 @@
 """Pure helpers of the SPARQL 1.1 Protocol endpoint: content negotiation and what a request may do.
 
-Refusals are decided before a query reaches the engine, from the query text's
-tokens (strings, IRIs and comments skipped, so ``"SERVICE"`` in a literal or a
-``pk:service`` name is not mistaken for the keyword):
+Refusals are decided from the *parsed* query (:func:`check_query`, rdflib's SPARQL
+grammar and algebra, as the CLI decides them), in a query worker, never from the text
+with regular expressions and never on the server's event loop:
 
-* a SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY,
-  WITH as the first keyword after the prologue) — the endpoint is read-only;
-* SERVICE (federated query) — pyoxigraph would fetch the remote endpoint over
-  HTTP; the endpoint never reaches the network on a client's behalf.
-
-The check errs on the side of refusing: a token it cannot place is never read
-as harmless. (pyoxigraph's ``Store.query`` cannot run updates in any case.)
+* a SPARQL Update — the endpoint is read-only (pyoxigraph's ``Store.query`` cannot
+  run updates in any case);
+* SERVICE (federated query) anywhere in the algebra — pyoxigraph would fetch the
+  remote endpoint over HTTP; the endpoint never reaches the network on a client's behalf;
+* a query nested deeper than :data:`MAX_NESTING` brackets (the parser recurses), found by
+  one linear pass before the parser runs.
 """
 
 from __future__ import annotations
 
-import re
-
 import pyoxigraph as ox
 
-from policykg.errors import PolicyKGError
+from policykg.errors import PolicyKGError, QueryError
 
-__all__ = ["accepted", "first_keyword", "has_service", "FORMAT_ALIASES", "GRAPH_FORMATS", "RESULT_FORMATS",
-           "UPDATE_KEYWORDS", "NotAcceptable", "QueryTimeout", "TooManyRows", "WorkerFailed"]
+__all__ = ["accepted", "check_query", "nesting_depth", "Forbidden", "MAX_NESTING", "FORMAT_ALIASES", "GRAPH_FORMATS", "RESULT_FORMATS",
+           "NotAcceptable", "QueryTimeout", "TooManyRows", "WorkerFailed"]
 
 #: SELECT/ASK result media types, preferred first.
 RESULT_FORMATS = {
@@ -60,7 +57,6 @@ class NotAcceptable(PolicyKGError):
 
 
 
-UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
 #: ``?format=`` (or ``output=``) values a client may give instead of an Accept header.
 FORMAT_ALIASES = {
     "json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
@@ -70,64 +66,84 @@ FORMAT_ALIASES = {
 }
 _OFFERS = (*RESULT_FORMATS, *GRAPH_FORMATS)
 
-_TOKEN = re.compile(r'''
-    (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|'\'\''(?:[^'\\]|\\.|'(?!''))*'\'\''
-              |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<comment>\#[^\n\r]*)
-  | (?P<word>[?$]?[\w\-.:%]+)
-  | (?P<space>\s+)
-  | (?P<other>.)
-''', re.VERBOSE | re.DOTALL)
+#: Deepest nesting of ``{``, ``(`` and ``[`` a query may have: the grammar is parsed by recursion.
+MAX_NESTING = 64
 
 
-def _words(query: str) -> list[str]:
-    """The bare words of ``query`` (keywords, names, variables, numbers), in order.
+#: rdflib's names of the update operations, as the keywords a user wrote
+_UPDATE_NAMES = {"InsertData": "INSERT DATA", "DeleteData": "DELETE DATA", "DeleteWhere": "DELETE WHERE",
+                 "Modify": "DELETE/INSERT", "Load": "LOAD", "Clear": "CLEAR", "Drop": "DROP", "Create": "CREATE",
+                 "Add": "ADD", "Move": "MOVE", "Copy": "COPY"}
 
-    >>> _words('PREFIX s: <http://x/#SERVICE> SELECT * { ?s s:SERVICE "SERVICE" } # SERVICE')
-    ['PREFIX', 's:', 'SELECT', '{', '?s', 's:SERVICE', '}']
+
+class Forbidden(QueryError):
+    """A query the endpoint will not run (an update, SERVICE): HTTP 403."""
+
+
+def nesting_depth(query: str) -> int:
+    """The deepest nesting of brackets in ``query`` (inside strings and comments too: an upper bound).
+
+    One pass, no regular expression, so its time is linear in the query's length.
+
+    >>> nesting_depth("SELECT * { ?s ?p ?o FILTER((?o > 1)) }"), nesting_depth("ASK {}")
+    (3, 1)
     """
-    out = []
-    for m in _TOKEN.finditer(query):
-        if m.lastgroup == "word":
-            out.append(m.group())
-        elif m.lastgroup == "other" and m.group() in "{}":
-            out.append(m.group())
-    return out
+    depth = deepest = 0
+    for ch in query:
+        if ch in "{([":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif ch in "})]" and depth:
+            depth -= 1
+    return deepest
 
 
-def first_keyword(query: str) -> str:
-    """The first keyword after the prologue (BASE/PREFIX declarations), upper-cased.
+def check_query(query: str) -> None:
+    """Refuse what the endpoint will not run, decided from the parsed query (rdflib's SPARQL grammar).
 
-    >>> first_keyword("PREFIX pk: <https://w3id.org/policykg/ontology#>\\n# c\\ninsert data { }")
-    'INSERT'
-    >>> first_keyword("BASE <http://x/> select * {}")
-    'SELECT'
+    :class:`QueryError` (400) for a query nested deeper than :data:`MAX_NESTING` or that does
+    not parse; :class:`Forbidden` (403) for a SPARQL Update or a query with SERVICE anywhere
+    in its algebra (pyoxigraph would fetch the remote endpoint). Runs in a query worker, never
+    on the server's event loop: a pathological query costs a worker, up to the timeout.
+
+    >>> check_query("SELECT ?c { BIND(1<'>' AS ?z) SERVICE <http://127.0.0.1:9/sparql> { ?c ?p ?o } } #'")
+    Traceback (most recent call last):
+    ...
+    policykg.serve.protocol.Forbidden: SERVICE is refused: this endpoint does not query other endpoints
+    >>> check_query('SELECT * { ?s <http://x/SERVICE> "SERVICE" } # SERVICE')
     """
-    words = _words(query)
-    i = 0
-    while i < len(words):
-        w = words[i].upper()
-        if w == "BASE":
-            i += 1  # its IRI is not a word
-        elif w == "PREFIX":
-            i += 2  # PREFIX name: <iri>
-        else:
-            return w
-    return ""
+    depth = nesting_depth(query)
+    if depth > MAX_NESTING:
+        raise QueryError(f"the query is nested {depth} deep (brackets); at most {MAX_NESTING} is accepted")
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.algebra import translateQuery, traverse
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
-
-def has_service(query: str) -> bool:
-    """Whether the query uses SERVICE (federated query).
-
-    >>> has_service("SELECT * { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
-    True
-    >>> has_service('SELECT * { ?s <http://x/SERVICE> "SERVICE", ?service } # SERVICE')
-    False
-    >>> has_service("select * { service silent <http://e/> {} }")
-    True
-    """
-    return any(w.upper() == "SERVICE" for w in _words(query))
+    try:
+        parsed = parseQuery(query)
+    except ParseException as e:
+        try:
+            update = parseUpdate(query)
+        except (ParseException, RecursionError):
+            raise QueryError(f"malformed query at line {e.lineno}, column {e.col}: {e.msg}") from None
+        if update.request:
+            names = ", ".join(_UPDATE_NAMES.get(op.name, op.name) for op in update.request)
+            raise Forbidden(f"SPARQL Update ({names}) is refused: this endpoint is read-only") from None
+        raise QueryError(f"malformed query at line {e.lineno}, column {e.col}: {e.msg}") from None
+    except RecursionError:
+        raise QueryError("the query is nested too deeply to parse") from None
+    try:
+        algebra = translateQuery(parsed).algebra
+    except RecursionError:
+        raise QueryError("the query is nested too deeply to parse") from None
+    except Exception as e:  # rdflib raises plain Exception, e.g. for an undeclared prefix
+        raise QueryError(f"malformed query: {e}") from None
+    found: list[str] = []
+    traverse(algebra, visitPost=lambda n: found.append("SERVICE")
+             if getattr(n, "name", None) == "ServiceGraphPattern" else None)
+    if found:
+        raise Forbidden("SERVICE is refused: this endpoint does not query other endpoints")
 
 
 def accepted(accept: str | None) -> tuple[str, ...]:

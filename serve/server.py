@@ -46,8 +46,8 @@ from policykg.graph.store import default_build_dir
 from policykg.serve.named import query_index
 from policykg.serve.pool import Job, QueryPool
 from policykg.serve.page import render_page
-from policykg.serve.protocol import (FORMAT_ALIASES, GRAPH_FORMATS, RESULT_FORMATS, UPDATE_KEYWORDS, NotAcceptable,
-                                     QueryTimeout, TooManyRows, WorkerFailed, accepted, first_keyword, has_service)
+from policykg.serve.protocol import (FORMAT_ALIASES, GRAPH_FORMATS, RESULT_FORMATS, Forbidden, NotAcceptable,
+                                     QueryTimeout, TooManyRows, WorkerFailed, accepted)
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,8 @@ _SD_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV"
 
 
 #: HTTP status of each error a query can end in (subclasses before their bases).
-_STATUS = ((NotAcceptable, 406), (TooManyRows, 422), (QueryTimeout, 503), (WorkerFailed, 500), (QueryError, 400))
+_STATUS = ((NotAcceptable, 406), (TooManyRows, 422), (QueryTimeout, 503), (WorkerFailed, 500), (Forbidden, 403),
+           (QueryError, 400))
 _POOL_ERRORS = tuple(cls for cls, _ in _STATUS)
 
 
@@ -94,6 +95,20 @@ def _text(status: int, message: str) -> PlainTextResponse:
     return PlainTextResponse(message.rstrip() + "\n", status_code=status)
 
 
+async def _read_body(request: Request) -> bytes:
+    """The request body, read as it arrives and refused (413) as soon as it passes MAX_QUERY_BYTES:
+    a large or endless body never sits in memory whole."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_QUERY_BYTES:
+        raise _Refused(413, f"the request body is over {MAX_QUERY_BYTES} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_QUERY_BYTES:
+            raise _Refused(413, f"the request body is over {MAX_QUERY_BYTES} bytes")
+    return bytes(body)
+
+
 async def _operation(request: Request) -> tuple[dict[str, list[str]], str | None]:
     """The protocol parameters and the query text of a GET or POST; _Refused on a bad request."""
     params: dict[str, list[str]] = {}
@@ -102,9 +117,7 @@ async def _operation(request: Request) -> tuple[dict[str, list[str]], str | None
     query = None
     if request.method == "POST":
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        body = await request.body()
-        if len(body) > MAX_QUERY_BYTES:
-            raise _Refused(413, f"the request body is over {MAX_QUERY_BYTES} bytes")
+        body = await _read_body(request)
         if ctype == "application/sparql-update":
             raise _Refused(403, "SPARQL Update is refused: this endpoint is read-only")
         if ctype == "application/x-www-form-urlencoded":
@@ -139,11 +152,8 @@ async def _operation(request: Request) -> tuple[dict[str, list[str]], str | None
 def _job(params: dict[str, list[str]], query: str, accept_header: str | None) -> Job:
     if len(query.encode("utf-8")) > MAX_QUERY_BYTES:
         raise _Refused(413, f"the query is over {MAX_QUERY_BYTES} bytes")
-    keyword = first_keyword(query)
-    if keyword in UPDATE_KEYWORDS:
-        raise _Refused(403, f"SPARQL Update ({keyword}) is refused: this endpoint is read-only")
-    if has_service(query):
-        raise _Refused(403, "SERVICE is refused: this endpoint does not query other endpoints")
+    # updates, SERVICE and unparsable or too deeply nested queries are refused by the worker, from the
+    # parsed query (protocol.check_query), off the event loop
     wanted = (params.get("format") or params.get("output") or [None])[0]
     if wanted:
         media = FORMAT_ALIASES.get(wanted.lower(), wanted.lower())
@@ -272,7 +282,7 @@ def _check_port(host: str, port: int) -> None:
 
 
 def serve(build_dir: Path | None, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 2,
-          timeout: float = 10.0, max_rows: int = 10_000, allow_remote: bool = False,
+          timeout: float = 10.0, max_rows: int = 10_000, allow_remote: bool = False, worker_memory: int = 2048,
           announce=lambda message: None) -> None:
     """Run the endpoint until interrupted. A non-loopback ``host`` needs ``allow_remote``."""
     if not is_loopback(host) and not allow_remote:
@@ -281,7 +291,8 @@ def serve(build_dir: Path | None, *, host: str = "127.0.0.1", port: int = 8000, 
     if timeout <= 0 or max_rows <= 0 or workers <= 0:
         raise QueryError("--timeout, --max-rows and --workers must be positive")
     _check_port(host, port)
-    pool = QueryPool(build_dir or default_build_dir(), workers=workers, timeout=timeout, max_rows=max_rows).start()
+    pool = QueryPool(build_dir or default_build_dir(), workers=workers, timeout=timeout, max_rows=max_rows,
+                     memory_mb=worker_memory).start()
     try:
         app = create_app(pool, _page())
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
@@ -289,7 +300,8 @@ def serve(build_dir: Path | None, *, host: str = "127.0.0.1", port: int = 8000, 
         shown = f"[{host}]" if ":" in host else host
         announce(f"policykg SPARQL endpoint: http://{shown}:{port}/sparql  (query page: http://{shown}:{port}/)\n"
                  f"{sum(pool.graphs.values())} triples in {len(pool.graphs)} named graphs; "
-                 f"{workers} workers, timeout {timeout:g} s, at most {max_rows} rows; Ctrl-C stops")
+                 f"{workers} workers of at most {worker_memory:,} MiB each, timeout {timeout:g} s, "
+                 f"at most {max_rows} rows; Ctrl-C stops")
         server.run()
     finally:
         pool.close()

@@ -199,11 +199,11 @@ def test_cors(endpoint: str) -> None:
 @pytest.mark.parametrize("request_kwargs, status, message", [
     ({"data": {"update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}}, 403, "read-only"),
     ({"data": "CLEAR ALL", "headers": {"Content-Type": "application/sparql-update"}}, 403, "read-only"),
-    ({"data": {"query": "PREFIX x: <urn:x#>\nDELETE WHERE { ?s ?p ?o }"}}, 403, "SPARQL Update (DELETE)"),
+    ({"data": {"query": "PREFIX x: <urn:x#>\nDELETE WHERE { ?s ?p ?o }"}}, 403, "SPARQL Update (DELETE WHERE)"),
     ({"data": {"query": "LOAD <http://example.org/data.ttl>"}}, 403, "SPARQL Update (LOAD)"),
     ({"data": {"query": "DROP ALL"}}, 403, "SPARQL Update (DROP)"),
     ({"data": {"query": "SELECT * { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }"}}, 403, "SERVICE"),
-    ({"data": {"query": "SELECT * WHERE { ?s ?p }"}}, 400, "malformed query: error at 1:"),
+    ({"data": {"query": "SELECT * WHERE { ?s ?p }"}}, 400, "malformed query at line 1, column "),
     ({"data": {"foo": "bar"}}, 400, "unknown operation"),
     ({"data": "x", "headers": {"Content-Type": "text/plain"}}, 415, "application/sparql-query"),
 ])
@@ -357,7 +357,10 @@ def test_workers_killed_from_outside_are_replaced(endpoint: str) -> None:
         r = requests.get(endpoint, params={"query": AMOUNT_Q}, headers={"Accept": "text/csv"}, timeout=60)
         if r.status_code == 200:
             break
-        assert r.status_code == 503 and "stayed busy" in r.text, r.text
+        # while replacements start: busy (503), or a worker killed just as it took the query (500,
+        # answered once: a query whose worker dies is never retried on the others)
+        assert (r.status_code == 503 and "stayed busy" in r.text) or (
+            r.status_code == 500 and "died under this query" in r.text), r.text
         assert time.monotonic() < deadline, "the query workers were not replaced in 60 s"
     for _ in range(4):
         r = requests.get(endpoint, params={"query": AMOUNT_Q}, headers={"Accept": "text/csv"}, timeout=60)
