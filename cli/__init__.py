@@ -357,6 +357,38 @@ def viz(view: str, out: Path, fmt: str | None, entity: str | None, depth: int, f
     click.echo(f"wrote {out} ({view}: {g.number_of_nodes()} nodes, {g.number_of_edges()} edges)")
 
 
+@main.command(epilog=exit_codes_text(ExitCode.OK, ExitCode.USAGE, ExitCode.NO_GRAPH))
+@click.argument("name", type=click.Choice(["measure-history", "agency-history"]))
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="measure=… (measure-history) or agency=… (agency-history): IRI, key or any label.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The file to write (.svg or .png; atomically).")
+@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True,
+              help="Axis and legend language (億円, or 100 million yen).")
+@build_dir_option
+def chart(name: str, params: tuple[str, ...], out: Path, lang: str, build_dir: Path | None) -> None:
+    """Draw a budget series as a bar chart (SVG or PNG, from the --out suffix).
+
+    measure-history: the measure's preferred figures (budget-lines with
+    rank=preferred), every fiscal year and phase; agency-history: budget-by-agency,
+    the sum of the agency's measures listed in a summary table (not its total).
+
+    \b
+    Examples:
+      policykg chart measure-history --param measure=ナショナルサイバートレーニングセンターの強化 --out ncytc.svg
+      policykg chart agency-history --param agency=総務省 --lang en --out mic.png
+    """
+    from policykg.graph.backends import open_store
+    from policykg.viz.chart import series_of, write_chart
+
+    series = series_of(open_store(build_dir, "auto"), name, _params(params))
+    fmt = write_chart(series, out, lang=lang)
+    click.echo(f"wrote {out} ({fmt.value}: {series.title}, {len(series.bars)} bars, "
+               f"{len({b.fiscal_year for b in series.bars})} fiscal years)")
+    for note in series.notes:
+        click.echo(f"  not drawn / note: {note}", err=True)
+
+
 @main.command()
 @build_dir_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
