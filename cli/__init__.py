@@ -400,8 +400,11 @@ def chart(name: str, params: tuple[str, ...], out: Path, lang: str, build_dir: P
               help="Most result rows (or triples) a query may return; more is an error (422), never truncated.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
               help="Query worker processes (each holds the graph in memory).")
+@click.option("--base", default=None, metavar="URL",
+              help="The public URL this server is reached at (e.g. behind the w3id.org redirect): the service "
+                   "description and pages use it, never the Host header. Default: http://HOST:PORT/.")
 def serve(build_dir: Path | None, host: str, port: int, allow_remote: bool, timeout: float, max_rows: int,
-          workers: int) -> None:
+          workers: int, base: str | None) -> None:
     """Serve the built graph as a read-only SPARQL 1.1 endpoint (http://HOST:PORT/sparql, page at /).
 
     \b
@@ -410,13 +413,17 @@ def serve(build_dir: Path | None, host: str, port: int, allow_remote: bool, time
       policykg serve --port 8080 --timeout 30 --max-rows 50000
       curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * { ?s ?p ?o } LIMIT 3' http://127.0.0.1:8000/sparql
       curl 'http://127.0.0.1:8000/queries/totals?scope_kind=overall&format=csv'
+      curl -H 'Accept: text/turtle' http://127.0.0.1:8000/id/measure/mic-national-cyber-training-center
+      policykg serve --base https://kg.example.org/policykg/
     """
     from policykg.serve.server import is_loopback, serve as run_serve
+    from policykg.viz.chart import entity_chart_svg
 
     if not is_loopback(host) and allow_remote:
         click.echo(f"warning: binding {host}: the endpoint is reachable from other machines", err=True)
     run_serve(build_dir, host=host, port=port, workers=workers, timeout=timeout, max_rows=max_rows,
-              allow_remote=allow_remote, announce=lambda m: click.echo(m, err=True))
+              allow_remote=allow_remote, announce=lambda m: click.echo(m, err=True), base=base,
+              chart=entity_chart_svg)
 
 
 @main.command(epilog=exit_codes_text(ExitCode.OK, ExitCode.NO_GRAPH, ExitCode.PUBLISH_FAILED))

@@ -34,6 +34,7 @@ from policykg.errors import PolicyKGError, QueryError
 from policykg.graph.backends import open_query_store
 from policykg.graph.store import GRAPH_FILE, StoreError
 from policykg.namespace import PREFIXES
+from policykg.serve.entity import EntityNotFound, evaluate_entity
 from policykg.serve.named import evaluate_named
 from policykg.serve.protocol import (GRAPH_FORMATS, RESULT_FORMATS, NotAcceptable, QueryTimeout, TooManyRows,
                                      WorkerFailed)
@@ -59,6 +60,8 @@ class Job:
     named_graphs: tuple[str, ...] = ()
     named: str = ""  # a bundled query run by the CLI's runner instead of ``query`` (see .named_route)
     params: tuple[tuple[str, str], ...] = ()
+    entity: str = ""  # the path after /id/ of an entity page (see .entity); accept[0] is the form wanted
+    prefix: str = "/"  # the server's own path prefix, for the page's links
 
 
 def evaluate(store: ox.Store, job: Job, max_rows: int) -> tuple[bytes, str, int]:
@@ -136,7 +139,7 @@ class _LineCounter:
         pass
 
 
-def _worker_main(conn, build_dir: str, max_rows: int) -> None:  # pragma: no cover - child process
+def _worker_main(conn, build_dir: str, max_rows: int, chart=None) -> None:  # pragma: no cover - child process
     try:
         store = open_query_store(Path(build_dir))
     except PolicyKGError as e:
@@ -153,12 +156,16 @@ def _worker_main(conn, build_dir: str, max_rows: int) -> None:  # pragma: no cov
             return
         start = time.perf_counter()
         try:
-            if job.named:
+            if job.entity:
+                draw = None if chart is None else (lambda kind, iri: chart(store, kind, iri))
+                body, media, rows = evaluate_entity(store, job.entity, job.accept[0], prefix=job.prefix, chart=draw,
+                                                    max_rows=max_rows)
+            elif job.named:
                 body, media, rows = evaluate_named(Path(build_dir), job.named, job.params, job.accept, max_rows)
             else:
                 body, media, rows = evaluate(store, job, max_rows)
             conn.send(("ok", body, media, rows, time.perf_counter() - start))
-        except (QueryError, TooManyRows, NotAcceptable) as e:
+        except (QueryError, TooManyRows, NotAcceptable, EntityNotFound) as e:
             conn.send(("error", type(e).__name__, str(e)))
 
 
@@ -177,6 +184,8 @@ class QueryPool:
     timeout: float = 10.0
     max_rows: int = 10_000
     graphs: dict[str, int] = field(default_factory=dict)  # named graph -> triples, from the first worker
+    #: ``chart(store, kind, iri) -> <svg> | None`` for entity pages: a module-level function (pickled by name)
+    chart: object = None
     _idle: queue.Queue = field(default_factory=queue.Queue, repr=False)
     _all: list = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -193,7 +202,7 @@ class QueryPool:
     def _spawn(self) -> _Worker:
         ctx = multiprocessing.get_context("spawn")  # no fork of a threaded server
         parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_worker_main, args=(child, str(self.build_dir), self.max_rows), daemon=True)
+        proc = ctx.Process(target=_worker_main, args=(child, str(self.build_dir), self.max_rows, self.chart), daemon=True)
         proc.start()
         child.close()
         if not parent.poll(120):
@@ -253,7 +262,8 @@ class QueryPool:
                 self._idle.put(worker)
         if msg[0] == "ok":
             return Answer(msg[1], msg[2], msg[3], msg[4])
-        cls = {"TooManyRows": TooManyRows, "NotAcceptable": NotAcceptable}.get(msg[1], QueryError)
+        cls = {"TooManyRows": TooManyRows, "NotAcceptable": NotAcceptable,
+               "EntityNotFound": EntityNotFound}.get(msg[1], QueryError)
         raise cls(msg[2])
 
     def _replace(self, worker: _Worker) -> None:

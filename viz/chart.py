@@ -244,6 +244,29 @@ def svg_inline(series: Series, *, lang: str = "ja") -> str:
     return text[text.index("<svg"):]
 
 
+#: per worker process: the policykg store wrapper and entity index of each raw pyoxigraph store
+_indexes: dict[int, tuple[object, Store, EntityIndex]] = {}
+
+
+def entity_chart_svg(raw_store: object, kind: str, iri: str, *, lang: str = "ja") -> str | None:
+    """The ``<svg>`` of a measure's or an agency's series on a raw pyoxigraph store (the endpoint's
+    workers call it for entity pages); None for other kinds, or a series without bars."""
+    from policykg.graph.backends import Backend, OxigraphStore
+
+    if kind not in ("measure", "agency"):
+        return None
+    if id(raw_store) not in _indexes:
+        store = OxigraphStore(raw_store, Backend.OXIGRAPH)
+        _indexes[id(raw_store)] = (raw_store, store, EntityIndex(store))
+    _, store, index = _indexes[id(raw_store)]
+    try:
+        series = (measure_series if kind == "measure" else agency_series)(store, iri, index=index)
+    except QueryError as e:  # e.g. a minted measure without an agency row: the page goes on without a chart
+        log.warning("no chart for <%s>: %s", iri, e)
+        return None
+    return svg_inline(series, lang=lang) if series.bars else None
+
+
 def drawn_bars(svg: str | bytes) -> list[tuple[int, str, int, str, int]]:
     """The bars an SVG chart draws: ``(year, budget, supplement, status, yen)``, in drawing order.
 
