@@ -386,7 +386,7 @@ def chart(name: str, params: tuple[str, ...], out: Path, lang: str, build_dir: P
     click.echo(f"wrote {out} ({fmt.value}: {series.title}, {len(series.bars)} bars, "
                f"{len({b.fiscal_year for b in series.bars})} fiscal years)")
     for note in series.notes:
-        click.echo(f"  not drawn / note: {note}", err=True)
+        click.echo(f"  note: {note}", err=True)
 
 
 @main.command()

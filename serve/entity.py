@@ -210,8 +210,9 @@ _STYLE = """body{font-family:"Noto Sans CJK JP","Noto Sans JP",system-ui,sans-se
 table{border-collapse:collapse;font-size:.82rem;margin:.5rem 0 1.2rem}td,th{border:1px solid #ccc;padding:.2rem .4rem;
 vertical-align:top;text-align:left}th{background:#eee}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .quote{font-family:ui-monospace,monospace;font-size:.78rem;white-space:pre-wrap;color:#333}
-.rank-preferred{font-weight:bold}.rank-deprecated{color:#888}code{font-size:.85rem}dt{font-weight:bold}
-#chart svg{max-width:100%;height:auto}nav a{margin-right:1rem}"""
+.rank-preferred{font-weight:bold}.rank-deprecated{color:#888}code{font-size:.85rem}
+dl{display:grid;grid-template-columns:9rem 1fr;gap:.15rem .8rem}dt{font-weight:bold}dd{margin:0}h1{margin:.4rem 0}
+#chart svg{max-width:46rem;width:100%;height:auto}nav a{margin-right:1rem}"""
 
 
 @dataclass
