@@ -185,3 +185,29 @@ def test_document_text_is_escaped_and_only_http_iris_link() -> None:
     assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;&amp;" in text
     assert 'href="javascript' not in text and "&lt;b&gt;x&lt;/b&gt;" in text
     assert '<h1 id="label-ja">&lt;script&gt;' in text and '<dd id="label-en">—</dd>' in text
+
+
+def test_w3id_redirects_match_the_graphs_iris() -> None:
+    """docs/w3id/.htaccess sends each IRI path to the same path on the deployment, 303 (sparql 307)."""
+    import re
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "w3id" / ".htaccess").read_text(encoding="utf-8")
+    server = re.search(r"E=POLICYKG_SERVER:(\S+)\]", text)[1]
+    rules = [(re.compile(m[1]), m[2].replace("%{ENV:POLICYKG_SERVER}", server), m[3])
+             for m in re.finditer(r"^RewriteRule (\S+) (\S+) \[(R=\d+)", text, re.M)]
+    assert len(rules) == 4
+
+    def redirect(path: str) -> tuple[str, str] | None:
+        for pattern, target, status in rules:
+            if m := pattern.match(path):
+                return re.sub(r"\$(\d)", lambda g: m[int(g[1])] or "", target), status
+        return None
+
+    assert redirect("id/measure/mic-national-cyber-training-center") == (
+        server + "/id/measure/mic-national-cyber-training-center", "R=303")
+    assert redirect("id/figure/nisc-budget-fy2025/L12-1.ttl") == (server + "/id/figure/nisc-budget-fy2025/L12-1.ttl",
+                                                                   "R=303")
+    assert redirect("ontology") == (server + "/ontology", "R=303")
+    assert redirect("ontology.jsonld") == (server + "/ontology.jsonld", "R=303")
+    assert redirect("sparql") == (server + "/sparql", "R=307")
+    assert redirect("shapes") is None
