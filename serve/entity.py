@@ -95,8 +95,10 @@ def pick_format(accept: str | None) -> str:
 class Linker:
     """Where links go: IRIs under ``https://w3id.org/policykg/`` to this server's paths under ``prefix``.
 
-    >>> Linker("/kg/").href("https://w3id.org/policykg/id/agency/mic"), Linker().href("urn:x"), Linker().href("javascript:x")
-    ('/kg/id/agency/mic', None, None)
+    >>> Linker("/kg/").href("https://w3id.org/policykg/id/agency/mic")
+    '/kg/id/agency/mic'
+    >>> Linker().href("urn:x"), Linker().href("javascript:x")
+    (None, None)
     >>> Linker().href(ONTOLOGY_IRI + "#Measure"), Linker().href("https://www.nisc.go.jp/")
     ('/ontology#Measure', 'https://www.nisc.go.jp/')
     """
@@ -145,7 +147,8 @@ def _select(store: ox.Store, name: str, iri: str) -> list[dict[str, ox.NamedNode
 
 
 def _exists(store: ox.Store, iri: str) -> bool:
-    return bool(store.query(entity_query_text("entity-exists"), substitutions={ox.Variable("entity"): ox.NamedNode(iri)}))
+    query = entity_query_text("entity-exists")
+    return bool(store.query(query, substitutions={ox.Variable("entity"): ox.NamedNode(iri)}))
 
 
 def resolve_path(store: ox.Store, path: str, media: str) -> tuple[str, str]:
@@ -185,6 +188,13 @@ def evaluate_entity(store: ox.Store, path: str, media: str, *, prefix: str = "/"
 
 
 # --- the HTML page ------------------------------------------------------------------------------
+
+_NO_TEXT = "(text not in this corpus)"
+
+
+def _doc(doc_id: str) -> str:
+    return PUBLIC_ROOT + "id/doc/" + doc_id
+
 
 def _value(term) -> str | None:
     return None if term is None else term.value
@@ -258,7 +268,8 @@ class EntityPage:
         iri_q = urllib.parse.quote(self.iri, safe="")
         local = self.links.href(self.iri) or ""
         out = [f'<!doctype html>\n<html lang="ja"><head><meta charset="utf-8">'
-               f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{e(title)} — policykg</title>'
+               f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+               f'<title>{e(title)} — policykg</title>'
                f'<link rel="alternate" type="text/turtle" href="{e(local)}.ttl">'
                f'<link rel="alternate" type="application/ld+json" href="{e(local)}.jsonld">'
                f'<style>{_STYLE}</style></head><body>',
@@ -293,17 +304,19 @@ class EntityPage:
                                               and _int(f["end_line"]) != _int(f["line"]) else "")
             inclusive = " 「…の内数」" if _value(f["inclusive"]) == "true" else ""
             rows.append(
-                f'<tr class="figure rank-{html.escape(rank)}" data-figure="{html.escape(f["figure"].value, quote=True)}">'
+                f'<tr class="figure rank-{html.escape(rank)}" '
+                f'data-figure="{html.escape(f["figure"].value, quote=True)}">'
                 f'<td>{self.term(f["figure"], f["figure"].value.rsplit("/", 2)[-1])}</td>'
                 f'<td class="num">{_int(f["fiscal_year"])}</td><td>{html.escape(budget)}</td>'
                 f'<td>{html.escape(_value(f["status"]) or "")}</td>'
                 f'<td class="num amount-jpy">{_int(f["amount_jpy"]):,}</td>'
                 f'<td class="printed">{html.escape(_value(f["printed"]) or "—")}{inclusive}</td>'
-                f'<td class="rank">{html.escape(rank)} <small>{html.escape(_value(f["rank_reason"]) or "")}</small></td>'
+                f'<td class="rank">{html.escape(rank)} '
+                f'<small>{html.escape(_value(f["rank_reason"]) or "")}</small></td>'
                 f'<td>{html.escape(_value(f["origin"]) or "")}</td>'
-                f'<td class="source">{self.term(ox.NamedNode(PUBLIC_ROOT + "id/doc/" + f["source"].value), f["source"].value)}'
+                f'<td class="source">{self.term(ox.NamedNode(_doc(f["source"].value)), f["source"].value)}'
                 f':<span class="line">{html.escape(lines)}</span></td>'
-                f'<td class="quote">{html.escape(quote) if quote is not None else "(text not in this corpus)"}</td></tr>')
+                f'<td class="quote">{html.escape(quote) if quote is not None else _NO_TEXT}</td></tr>')
         return ("<h2>Budget figures</h2><p>Every figure stated, all ranks (README: Ranks); amounts in integer yen, "
                 "as printed, and the quoted source line.</p><table id=\"figures\"><tr><th>figure</th><th>FY</th>"
                 "<th>budget</th><th>status</th><th>yen</th><th>as printed</th><th>rank</th><th>origin</th>"

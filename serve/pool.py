@@ -202,7 +202,8 @@ class QueryPool:
     def _spawn(self) -> _Worker:
         ctx = multiprocessing.get_context("spawn")  # no fork of a threaded server
         parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_worker_main, args=(child, str(self.build_dir), self.max_rows, self.chart), daemon=True)
+        proc = ctx.Process(target=_worker_main, args=(child, str(self.build_dir), self.max_rows, self.chart),
+                           daemon=True)
         proc.start()
         child.close()
         if not parent.poll(120):

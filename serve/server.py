@@ -71,7 +71,8 @@ _SD_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV"
 
 
 #: HTTP status of each error a query can end in (subclasses before their bases).
-_STATUS = ((EntityNotFound, 404), (NotAcceptable, 406), (TooManyRows, 422), (QueryTimeout, 503), (WorkerFailed, 500), (QueryError, 400))
+_STATUS = ((EntityNotFound, 404), (NotAcceptable, 406), (TooManyRows, 422), (QueryTimeout, 503), (WorkerFailed, 500),
+           (QueryError, 400))
 _POOL_ERRORS = tuple(cls for cls, _ in _STATUS)
 
 

@@ -94,7 +94,8 @@ def test_jsonld_by_suffix_and_accept(server: str) -> None:
 
 @pytest.mark.server
 def test_unknown_iri_is_404_with_one_line(server: str) -> None:
-    for path in ("/id/measure/no-such-measure", "/id/measure/no-such-measure.ttl", "/id/figure/nisc-budget-fy2025/L0-9"):
+    for path in ("/id/measure/no-such-measure", "/id/measure/no-such-measure.ttl",
+                 "/id/figure/nisc-budget-fy2025/L0-9"):
         r = requests.get(server + path, timeout=60)
         assert r.status_code == 404, path
         assert r.text.count("\n") == 1 and "no entity" in r.text
@@ -134,7 +135,8 @@ def test_ontology_page_and_forms(server: str) -> None:
     g = Graph().parse(data=ttl.text, format="turtle")
     assert (PK.BudgetFigure, URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
             URIRef("http://www.w3.org/2002/07/owl#Class")) in g
-    assert set(Graph().parse(data=requests.get(server + "/ontology.jsonld", timeout=60).text, format="json-ld")) == set(g)
+    jsonld = requests.get(server + "/ontology.jsonld", timeout=60).text
+    assert set(Graph().parse(data=jsonld, format="json-ld")) == set(g)
 
 
 @pytest.mark.server
@@ -211,3 +213,13 @@ def test_w3id_redirects_match_the_graphs_iris() -> None:
     assert redirect("ontology.jsonld") == (server + "/ontology.jsonld", "R=303")
     assert redirect("sparql") == (server + "/sparql", "R=307")
     assert redirect("shapes") is None
+
+
+def test_base_must_be_an_http_url(bundled_build: Path) -> None:
+    from click.testing import CliRunner
+
+    from policykg.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--build-dir", str(bundled_build), "--port", "0",
+                                       "--base", "kg.example.org/policykg"])
+    assert result.exit_code == 2 and "--base 'kg.example.org/policykg' is not an http(s) URL" in result.output
