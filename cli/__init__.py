@@ -357,6 +357,38 @@ def viz(view: str, out: Path, fmt: str | None, entity: str | None, depth: int, f
     click.echo(f"wrote {out} ({view}: {g.number_of_nodes()} nodes, {g.number_of_edges()} edges)")
 
 
+@main.command(epilog=exit_codes_text(ExitCode.OK, ExitCode.USAGE, ExitCode.NO_GRAPH))
+@click.argument("name", type=click.Choice(["measure-history", "agency-history"]))
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="measure=… (measure-history) or agency=… (agency-history): IRI, key or any label.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The file to write (.svg or .png; atomically).")
+@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True,
+              help="Axis and legend language (億円, or 100 million yen).")
+@build_dir_option
+def chart(name: str, params: tuple[str, ...], out: Path, lang: str, build_dir: Path | None) -> None:
+    """Draw a budget series as a bar chart (SVG or PNG, from the --out suffix).
+
+    measure-history: the measure's preferred figures (budget-lines with
+    rank=preferred), every fiscal year and phase; agency-history: budget-by-agency,
+    the sum of the agency's measures listed in a summary table (not its total).
+
+    \b
+    Examples:
+      policykg chart measure-history --param measure=ナショナルサイバートレーニングセンターの強化 --out ncytc.svg
+      policykg chart agency-history --param agency=総務省 --lang en --out mic.png
+    """
+    from policykg.graph.backends import open_store
+    from policykg.viz.chart import series_of, write_chart
+
+    series = series_of(open_store(build_dir, "auto"), name, _params(params))
+    fmt = write_chart(series, out, lang=lang)
+    click.echo(f"wrote {out} ({fmt.value}: {series.title}, {len(series.bars)} bars, "
+               f"{len({b.fiscal_year for b in series.bars})} fiscal years)")
+    for note in series.notes:
+        click.echo(f"  note: {note}", err=True)
+
+
 @main.command()
 @build_dir_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
@@ -370,8 +402,11 @@ def viz(view: str, out: Path, fmt: str | None, entity: str | None, depth: int, f
               help="Query worker processes (each holds the graph in memory).")
 @click.option("--worker-memory", default=2048, show_default=True, type=click.IntRange(min=0), metavar="MIB",
               help="Address space a query worker may use (RLIMIT_AS, MiB; 0: no cap); a query past it is stopped.")
+@click.option("--base", default=None, metavar="URL",
+              help="The public URL this server is reached at (e.g. behind the w3id.org redirect): the service "
+                   "description and pages use it, never the Host header. Default: http://HOST:PORT/.")
 def serve(build_dir: Path | None, host: str, port: int, allow_remote: bool, timeout: float, max_rows: int,
-          workers: int, worker_memory: int) -> None:
+          workers: int, worker_memory: int, base: str | None) -> None:
     """Serve the built graph as a read-only SPARQL 1.1 endpoint (http://HOST:PORT/sparql, page at /).
 
     \b
@@ -380,13 +415,17 @@ def serve(build_dir: Path | None, host: str, port: int, allow_remote: bool, time
       policykg serve --port 8080 --timeout 30 --max-rows 50000
       curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * { ?s ?p ?o } LIMIT 3' http://127.0.0.1:8000/sparql
       curl 'http://127.0.0.1:8000/queries/totals?scope_kind=overall&format=csv'
+      curl -H 'Accept: text/turtle' http://127.0.0.1:8000/id/measure/mic-national-cyber-training-center
+      policykg serve --base https://kg.example.org/policykg/
     """
     from policykg.serve.server import is_loopback, serve as run_serve
+    from policykg.viz.chart import entity_chart_svg
 
     if not is_loopback(host) and allow_remote:
         click.echo(f"warning: binding {host}: the endpoint is reachable from other machines", err=True)
     run_serve(build_dir, host=host, port=port, workers=workers, timeout=timeout, max_rows=max_rows,
-              allow_remote=allow_remote, worker_memory=worker_memory, announce=lambda m: click.echo(m, err=True))
+              allow_remote=allow_remote, worker_memory=worker_memory, announce=lambda m: click.echo(m, err=True),
+              base=base, chart=entity_chart_svg)
 
 
 @main.command(epilog=exit_codes_text(ExitCode.OK, ExitCode.NO_GRAPH, ExitCode.PUBLISH_FAILED))

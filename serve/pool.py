@@ -36,6 +36,7 @@ from policykg.errors import PolicyKGError, QueryError
 from policykg.graph.backends import open_query_store
 from policykg.graph.store import GRAPH_FILE, StoreError
 from policykg.namespace import PREFIXES
+from policykg.serve.entity import EntityNotFound, evaluate_entity
 from policykg.serve.named import evaluate_named
 from policykg.serve.protocol import (GRAPH_FORMATS, RESULT_FORMATS, Forbidden, NotAcceptable, QueryTimeout,
                                      TooManyRows, WorkerFailed, check_query)
@@ -61,6 +62,8 @@ class Job:
     named_graphs: tuple[str, ...] = ()
     named: str = ""  # a bundled query run by the CLI's runner instead of ``query`` (see .named_route)
     params: tuple[tuple[str, str], ...] = ()
+    entity: str = ""  # the path after /id/ of an entity page (see .entity); accept[0] is the form wanted
+    prefix: str = "/"  # the server's own path prefix, for the page's links
 
 
 def evaluate(store: ox.Store, job: Job, max_rows: int) -> tuple[bytes, str, int]:
@@ -143,7 +146,7 @@ class _LineCounter:
         pass
 
 
-def _worker_main(conn, build_dir: str, max_rows: int, memory_bytes: int = 0) -> None:  # pragma: no cover
+def _worker_main(conn, build_dir: str, max_rows: int, memory_bytes: int = 0, chart=None) -> None:  # pragma: no cover
     sys.setrecursionlimit(20_000)  # rdflib's SPARQL parser recurses per bracket (protocol.MAX_NESTING bounds it)
     if memory_bytes:  # an allocation past the cap fails in this worker only, which is then replaced
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
@@ -163,12 +166,16 @@ def _worker_main(conn, build_dir: str, max_rows: int, memory_bytes: int = 0) -> 
             return
         start = time.perf_counter()
         try:
-            if job.named:
+            if job.entity:
+                draw = None if chart is None else (lambda kind, iri: chart(store, kind, iri))
+                body, media, rows = evaluate_entity(store, job.entity, job.accept[0], prefix=job.prefix, chart=draw,
+                                                    max_rows=max_rows)
+            elif job.named:
                 body, media, rows = evaluate_named(Path(build_dir), job.named, job.params, job.accept, max_rows)
             else:
                 body, media, rows = evaluate(store, job, max_rows)
             conn.send(("ok", body, media, rows, time.perf_counter() - start))
-        except (QueryError, TooManyRows, NotAcceptable) as e:
+        except (QueryError, TooManyRows, NotAcceptable, EntityNotFound) as e:
             conn.send(("error", type(e).__name__, str(e)))
         except MemoryError:
             conn.send(("error", "MemoryError", ""))
@@ -190,6 +197,8 @@ class QueryPool:
     max_rows: int = 10_000
     memory_mb: int = 0  # address-space cap per worker (RLIMIT_AS), 0 for none
     graphs: dict[str, int] = field(default_factory=dict)  # named graph -> triples, from the first worker
+    #: ``chart(store, kind, iri) -> <svg> | None`` for entity pages: a module-level function (pickled by name)
+    chart: object = None
     _idle: queue.Queue = field(default_factory=queue.Queue, repr=False)
     _all: list = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -206,7 +215,8 @@ class QueryPool:
     def _spawn(self) -> _Worker:
         ctx = multiprocessing.get_context("spawn")  # no fork of a threaded server
         parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_worker_main, args=(child, str(self.build_dir), self.max_rows, self.memory_mb * 2**20),
+        proc = ctx.Process(target=_worker_main,
+                           args=(child, str(self.build_dir), self.max_rows, self.memory_mb * 2**20, self.chart),
                            daemon=True)
         proc.start()
         child.close()
@@ -266,7 +276,8 @@ class QueryPool:
             return Answer(msg[1], msg[2], msg[3], msg[4])
         if msg[1] == "MemoryError":
             raise QueryTimeout(self._memory_message())
-        cls = {"TooManyRows": TooManyRows, "NotAcceptable": NotAcceptable, "Forbidden": Forbidden}.get(msg[1], QueryError)
+        cls = {"TooManyRows": TooManyRows, "NotAcceptable": NotAcceptable, "Forbidden": Forbidden,
+               "EntityNotFound": EntityNotFound}.get(msg[1], QueryError)
         raise cls(msg[2])
 
     def _memory_message(self) -> str:

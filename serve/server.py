@@ -12,6 +12,13 @@ Routes:
 * ``/`` — a small HTML page: a query box, the named queries as examples, results as a table.
 * ``/queries`` — the named queries (JSON); ``/queries/<name>?param=value…`` runs one
   with the CLI's runner (parameters bound as RDF terms; see :mod:`.named_route`).
+* ``/id/…`` — entity pages: HTML, or Turtle / N-Triples / JSON-LD by ``Accept`` or a
+  ``.ttl`` / ``.nt`` / ``.jsonld`` suffix; 404 for an IRI the graph lacks (see :mod:`.entity`);
+  ``/queries/entity/<name>.rq`` the SPARQL behind them.
+* ``/ontology`` — the vocabulary as HTML (anchors ``#ClassName``), Turtle, N-Triples or JSON-LD.
+
+Links and the service description use the configured public ``base`` (``serve --base``),
+never the request's Host header.
 
 Status codes: 400 malformed query or request (the parser's message); 403 SPARQL
 Update or SERVICE (read-only, no network); 405 other methods; 406 no acceptable
@@ -43,7 +50,9 @@ from starlette.routing import Route
 
 from policykg.errors import PolicyKGError, QueryError
 from policykg.graph.store import default_build_dir
+from policykg.serve.entity import RDF_SUFFIXES, EntityNotFound, entity_query_text, pick_format
 from policykg.serve.named import query_index
+from policykg.serve.ontology import load_ontology
 from policykg.serve.pool import Job, QueryPool
 from policykg.serve.page import render_page
 from policykg.serve.protocol import (FORMAT_ALIASES, GRAPH_FORMATS, RESULT_FORMATS, Forbidden, NotAcceptable,
@@ -62,7 +71,8 @@ _SD_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV"
 
 
 #: HTTP status of each error a query can end in (subclasses before their bases).
-_STATUS = ((NotAcceptable, 406), (TooManyRows, 422), (QueryTimeout, 503), (WorkerFailed, 500), (Forbidden, 403),
+_STATUS = ((EntityNotFound, 404), (NotAcceptable, 406), (TooManyRows, 422), (QueryTimeout, 503), (WorkerFailed, 500),
+           (Forbidden, 403),
            (QueryError, 400))
 _POOL_ERRORS = tuple(cls for cls, _ in _STATUS)
 
@@ -198,8 +208,15 @@ def service_description(endpoint: str, graphs: dict[str, int]) -> list[ox.Triple
     return out
 
 
-def create_app(pool: QueryPool, page_html: str | None = None) -> Starlette:
-    """The ASGI app answering on ``/sparql`` and ``/`` with ``pool`` (started)."""
+def create_app(pool: QueryPool, page_html: str | None = None, *, base: str = "http://127.0.0.1:8000/") -> Starlette:
+    """The ASGI app answering on ``/sparql``, ``/``, ``/id/…`` and ``/ontology`` with ``pool`` (started).
+
+    ``base`` is the server's public URL (``serve --base``): the service description names
+    ``<base>sparql``, and pages link to paths under its path.
+    """
+    base = base if base.endswith("/") else base + "/"
+    prefix = urllib.parse.urlsplit(base).path or "/"
+    ontology = load_ontology(prefix)
 
     async def sparql(request: Request) -> Response:
         try:
@@ -208,7 +225,7 @@ def create_app(pool: QueryPool, page_html: str | None = None) -> Starlette:
                 wanted = [m for m in accepted(request.headers.get("accept")) if m in GRAPH_FORMATS]
                 if not wanted:
                     raise _Refused(406, "the service description is given as " + ", ".join(GRAPH_FORMATS))
-                endpoint = str(request.url.replace(query=""))
+                endpoint = base + "sparql"  # the configured base: never the Host header
                 body = ox.serialize(service_description(endpoint, pool.graphs), format=GRAPH_FORMATS[wanted[0]],
                                     prefixes={"sd": SD, "void": "http://rdfs.org/ns/void#",
                                               "formats": _FORMATS_NS})
@@ -250,6 +267,41 @@ def create_app(pool: QueryPool, page_html: str | None = None) -> Starlette:
     async def queries(request: Request) -> Response:
         return JSONResponse(index)
 
+    async def entity(request: Request) -> Response:
+        path = request.path_params["path"]
+        media = pick_format(request.headers.get("accept"))
+        if not media and not any(path.endswith(suffix) for suffix in RDF_SUFFIXES):
+            return _text(406, "an entity is given as text/html, text/turtle, application/n-triples or "
+                              "application/ld+json")
+        try:
+            answer = await run_in_threadpool(pool.run, Job("", (media or "text/html",), entity=path, prefix=prefix))
+        except _POOL_ERRORS as e:
+            return _text(_status(e), str(e))
+        return Response(answer.body, media_type=_content_type(answer.media_type),
+                        headers={"Vary": "Accept", "X-PolicyKG-Rows": str(answer.rows)})
+
+    async def entity_query(request: Request) -> Response:
+        name = request.path_params["name"].removesuffix(".rq")
+        try:
+            return PlainTextResponse(entity_query_text(name), media_type="application/sparql-query")
+        except KeyError:
+            return _text(404, f"no entity query {name!r}")
+
+    async def vocabulary(request: Request) -> Response:
+        suffix = request.path_params.get("suffix")
+        if suffix is not None:
+            media = RDF_SUFFIXES.get("." + suffix)
+            if media is None:
+                return _text(404, f"the ontology is given as {', '.join('/ontology' + s for s in RDF_SUFFIXES)}")
+        else:
+            media = pick_format(request.headers.get("accept"))
+        if not media:
+            return _text(406, "the ontology is given as text/html, text/turtle, application/n-triples or "
+                              "application/ld+json")
+        if media == "text/html":
+            return HTMLResponse(ontology.html_page, headers={"Vary": "Accept"})
+        return Response(ontology.body(media), media_type=_content_type(media), headers={"Vary": "Accept"})
+
     async def page(request: Request) -> Response:
         return HTMLResponse(page_html if page_html is not None else _page())
 
@@ -258,8 +310,21 @@ def create_app(pool: QueryPool, page_html: str | None = None) -> Starlette:
                              expose_headers=["X-PolicyKG-Rows", "X-PolicyKG-Seconds"], max_age=600)]
     index = query_index()
     routes = [Route("/sparql", sparql, methods=["GET", "POST"]), Route("/", page, methods=["GET"]),
-              Route("/queries", queries, methods=["GET"]), Route("/queries/{name}", named, methods=["GET"])]
+              Route("/queries", queries, methods=["GET"]), Route("/queries/{name}", named, methods=["GET"]),
+              Route("/queries/entity/{name}", entity_query, methods=["GET"]),
+              Route("/id/{path:path}", entity, methods=["GET"]), Route("/ontology", vocabulary, methods=["GET"]),
+              Route("/ontology.{suffix}", vocabulary, methods=["GET"])]
     return Starlette(routes=routes, middleware=middleware)
+
+
+def re_http(url: str) -> bool:
+    """Whether ``url`` is an absolute http(s) URL with a host.
+
+    >>> re_http("https://kg.example.org/policykg/"), re_http("kg.example.org"), re_http("ftp://x/")
+    (True, False, False)
+    """
+    parts = urllib.parse.urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def _content_type(media: str) -> str:
@@ -283,21 +348,29 @@ def _check_port(host: str, port: int) -> None:
 
 def serve(build_dir: Path | None, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 2,
           timeout: float = 10.0, max_rows: int = 10_000, allow_remote: bool = False, worker_memory: int = 2048,
-          announce=lambda message: None) -> None:
-    """Run the endpoint until interrupted. A non-loopback ``host`` needs ``allow_remote``."""
+          announce=lambda message: None, base: str | None = None, chart=None) -> None:
+    """Run the endpoint until interrupted. A non-loopback ``host`` needs ``allow_remote``.
+
+    ``base``: the public URL the server is reached at (default ``http://HOST:PORT/``);
+    ``chart(store, kind, iri)``: draws the entity pages' budget charts (``policykg.viz.chart.entity_chart_svg``);
+    ``worker_memory``: MiB of address space per query worker (0: no cap).
+    """
     if not is_loopback(host) and not allow_remote:
         raise PolicyKGError(f"--host {host} would expose the endpoint beyond this machine; "
                             "add --allow-remote if that is intended")
     if timeout <= 0 or max_rows <= 0 or workers <= 0:
         raise QueryError("--timeout, --max-rows and --workers must be positive")
     _check_port(host, port)
+    shown = f"[{host}]" if ":" in host else host
+    if base is not None and not re_http(base):
+        raise QueryError(f"--base {base!r} is not an http(s) URL")
+    base = base or f"http://{shown}:{port}/"
     pool = QueryPool(build_dir or default_build_dir(), workers=workers, timeout=timeout, max_rows=max_rows,
-                     memory_mb=worker_memory).start()
+                     memory_mb=worker_memory, chart=chart).start()
     try:
-        app = create_app(pool, _page())
+        app = create_app(pool, _page(), base=base)
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
         server = uvicorn.Server(config)
-        shown = f"[{host}]" if ":" in host else host
         announce(f"policykg SPARQL endpoint: http://{shown}:{port}/sparql  (query page: http://{shown}:{port}/)\n"
                  f"{sum(pool.graphs.values())} triples in {len(pool.graphs)} named graphs; "
                  f"{workers} workers of at most {worker_memory:,} MiB each, timeout {timeout:g} s, "
