@@ -48,7 +48,7 @@ KNOWN = {
     "policykg.queries": 2, "policykg.queries.formats": 3, "policykg.queries.run": 3,
     "policykg.report.checks": 1, "policykg.report.render": 1,
     "policykg.viz.project": 1,
-    "policykg.serve.page": 1, "policykg.serve.pool": 3, "policykg.serve.protocol": 10, "policykg.serve.server": 1,
+    "policykg.serve.page": 1, "policykg.serve.pool": 3, "policykg.serve.protocol": 7, "policykg.serve.server": 1,
     "policykg.synth": 2,
     "policykg.cli": 1,
 }
