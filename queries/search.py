@@ -26,7 +26,10 @@ later (an English prefLabel of every measure, say) is searched with no change he
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -38,9 +41,10 @@ from policykg.graph.backends import Store
 from policykg.namespace import ID
 from policykg.registry import lookup_key
 
+from .formats import display_width
 from .run import load_query, run_query
 
-__all__ = ["Hit", "MAX_TEXT", "Name", "SearchIndex", "search"]
+__all__ = ["COLUMNS", "Hit", "MAX_TEXT", "Name", "SearchIndex", "format_hits", "search"]
 
 #: Longest search text accepted (characters); the endpoint answers 400 beyond it.
 MAX_TEXT = 200
@@ -48,6 +52,9 @@ MAX_TEXT = 200
 KINDS = {"Agency": "agency", "ImplementingBody": "body", "Program": "program", "Law": "law",
          "Measure": "measure", "StrategyArea": "area"}
 _MATCHES = ("exact", "prefix", "substring")
+#: The fields of a hit, in the order the CSV, JSON and DataFrame give them.
+COLUMNS = ("kind", "iri", "label_ja", "label_en", "matched", "match", "via", "path")
+_TABLE = ("kind", "label_ja", "label_en", "matched", "match", "path")
 #: Of two equally good names of one entity, the hit shows the first by this order.
 _VIA = {"prefLabel": 0, "altLabel": 1, "label": 2, "nameAsStated": 3}
 
@@ -77,8 +84,7 @@ class Hit:
     path: str  # the entity page, under https://w3id.org/policykg/ (/id/measure/<key>)
 
     def as_dict(self) -> dict[str, str]:
-        return {"kind": self.kind, "iri": self.iri, "label_ja": self.label_ja, "label_en": self.label_en,
-                "matched": self.matched, "match": self.match, "via": self.via, "path": self.path}
+        return {c: getattr(self, c) for c in COLUMNS}
 
 
 def check_text(text: str) -> str:
@@ -156,3 +162,34 @@ def search(store: Graph | Store, text: str, *, limit: int = 20) -> list[Hit]:
 
 def _query_path(name: str) -> Path:
     return Path(str(resources.files("policykg.queries"))) / "search" / f"{name}.rq"
+
+
+def format_hits(text: str, hits: Sequence[Hit], fmt: str = "table") -> str:
+    """``hits`` as ``table`` (aligned, for reading), ``csv`` (UTF-8, a header, CRLF as the SPARQL CSV) or
+    ``json`` (``{"query": text, "hits": [...]}``).
+
+    >>> hit = Hit("program", "https://w3id.org/policykg/id/program/cyder", "CYDER", "CYDER", "CYDER", "exact",
+    ...           "prefLabel", "/id/program/cyder")
+    >>> print(format_hits("cyder", [hit]))
+    kind     label_ja  label_en  matched  match  path
+    -------  --------  --------  -------  -----  -----------------
+    program  CYDER     CYDER     CYDER    exact  /id/program/cyder
+    (1 hit)
+    <BLANKLINE>
+    """
+    if fmt == "json":
+        return json.dumps({"query": text, "hits": [h.as_dict() for h in hits]}, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(COLUMNS)
+        writer.writerows([getattr(h, c) for c in COLUMNS] for h in hits)
+        return out.getvalue()
+    if fmt != "table":
+        raise QueryError(f"unknown format {fmt!r}; use table, csv or json")
+    rows = [[getattr(h, c) for c in _TABLE] for h in hits]
+    widths = [max([display_width(c)] + [display_width(r[i]) for r in rows]) for i, c in enumerate(_TABLE)]
+    pad = lambda cells: "  ".join(c + " " * (w - display_width(c)) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    lines = [pad(_TABLE), "  ".join("-" * w for w in widths), *(pad(r) for r in rows)]
+    lines.append(f"({len(hits)} hit{'' if len(hits) == 1 else 's'})")
+    return "\n".join(lines) + "\n"

@@ -12,6 +12,7 @@ Routes:
 * ``/`` — a small HTML page: a query box, the named queries as examples, results as a table.
 * ``/queries`` — the named queries (JSON); ``/queries/<name>?param=value…`` runs one
   with the CLI's runner (parameters bound as RDF terms; see :mod:`.named_route`).
+* ``/search?q=…`` — entities by any part of any name, JSON or an HTML list (see :mod:`.search`).
 
 Status codes: 400 malformed query or request (the parser's message); 403 SPARQL
 Update or SERVICE (read-only, no network); 405 other methods; 406 no acceptable
@@ -46,6 +47,7 @@ from policykg.graph.store import default_build_dir
 from policykg.serve.named import query_index
 from policykg.serve.pool import Job, QueryPool
 from policykg.serve.page import render_page
+from policykg.serve.search import search_endpoint
 from policykg.serve.protocol import (FORMAT_ALIASES, GRAPH_FORMATS, RESULT_FORMATS, UPDATE_KEYWORDS, NotAcceptable,
                                      QueryTimeout, TooManyRows, WorkerFailed, accepted, first_keyword, has_service)
 
@@ -249,6 +251,7 @@ def create_app(pool: QueryPool, page_html: str | None = None) -> Starlette:
     index = query_index()
     routes = [Route("/sparql", sparql, methods=["GET", "POST"]), Route("/", page, methods=["GET"]),
               Route("/queries", queries, methods=["GET"]), Route("/queries/{name}", named, methods=["GET"])]
+    routes.append(Route("/search", search_endpoint(pool.build_dir), methods=["GET"]))
     return Starlette(routes=routes, middleware=middleware)
 
 
