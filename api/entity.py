@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from policykg.graph.backends import Store
-from policykg.namespace import ID
+from policykg.namespace import ID, PREFIXES
 from policykg.queries.entities import EntityIndex
 from policykg.queries.run import NamedQuery, load_query, run_query
 from policykg.queries.search import KINDS
@@ -31,8 +31,8 @@ class Entity:
     ``figures``: one row per budget figure scoped to it (fiscal_year, budget,
     supplement, status, amount_jpy, printed, inclusive, origin, rank, rank_reason,
     source, line …); ``relations``: one row per link to another entity and
-    statement citing it (direction, relation, other, other_label, source, line,
-    inferred …); ``programmes``: the rows of ``relations`` whose other end is a
+    statement citing it (direction, relation as ``pk:agency``, other, other_class
+    as ``pk:Agency``, other_label, source, line, inferred …); ``programmes``: the rows of ``relations`` whose other end is a
     programme, one per programme (its first citing line).
     """
 
@@ -52,6 +52,14 @@ class Entity:
         return "/id/" + self.iri.removeprefix(str(ID))
 
 
+def _curie(iri: str) -> str:
+    """``pk:agency`` for the ontology's IRIs (and the prefixes of :data:`policykg.namespace.PREFIXES`)."""
+    for prefix, base in PREFIXES.items():
+        if iri.startswith(base) and prefix:
+            return f"{prefix}:{iri[len(base):]}"
+    return iri
+
+
 def _query(name: str) -> NamedQuery:
     return load_query(Path(str(resources.files("policykg.queries"))) / "entity" / f"{name}.rq")
 
@@ -69,7 +77,9 @@ def read_entity(store: Store, index: EntityIndex, name_or_iri: str) -> Entity:
     aliases = tuple(sorted({n for n in names if n not in shown}))
     key = labels.key.dropna()
     relations = to_frame(run_query(store, _query("relations"), params, index=index))
-    programmes = relations[relations.other_class == "https://w3id.org/policykg/ontology#Program"]
+    relations["relation"] = relations.relation.map(_curie, na_action="ignore").astype("string")
+    relations["other_class"] = relations.other_class.map(_curie, na_action="ignore").astype("string")
+    programmes = relations[relations.other_class == "pk:Program"]
     programmes = programmes.drop_duplicates("other").reset_index(drop=True)
     figures = to_frame(run_query(store, _query("figures"), params, index=index))
     return Entity(str(iri), KINDS.get(cls, cls.lower()), str(key.iloc[0]) if len(key) else None,
