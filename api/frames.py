@@ -14,7 +14,8 @@ An unbound value (an OPTIONAL that did not match) is ``<NA>``. An empty result
 has the query's declared columns; with no literal to read a type from (an empty
 result, or a column unbound in every row), the
 columns the named queries use for integers (``fiscal_year``, ``line``,
-``*_jpy`` …, see :func:`empty_dtype`) are ``Int64`` and the others ``string``,
+``*_jpy`` …, see :func:`empty_dtype`) are ``Int64``, their flags (``inclusive`` …)
+``boolean`` and the others ``string``,
 so that an empty frame concatenates with a full one.
 
 >>> from rdflib import Literal, URIRef, Variable
@@ -44,15 +45,18 @@ _INTEGERS = {XSD.integer, XSD.int, XSD.long, XSD.short, XSD.byte, XSD.nonNegativ
 _FLOATS = {XSD.decimal, XSD.double, XSD.float}
 _INTEGER_NAMES = re.compile(r"(?:.*_)?(?:jpy|line|year|fy|supplement|agreeing|disagreeing|flows|count|n|"
                             r"rows|figures|measures)$")
+_BOOLEAN_NAMES = {"inclusive", "predecessor", "inferred", "minted", "upper_bound", "amount_stated"}
 
 
 def empty_dtype(column: str) -> str:
     """The dtype of ``column`` in an empty result (no literal to read a type from).
 
-    >>> [empty_dtype(c) for c in ("amount_jpy", "fiscal_year", "line", "agency", "measure_iri")]
-    ['Int64', 'Int64', 'Int64', 'string', 'string']
+    >>> [empty_dtype(c) for c in ("amount_jpy", "fiscal_year", "line", "inclusive", "agency", "measure_iri")]
+    ['Int64', 'Int64', 'Int64', 'boolean', 'string', 'string']
     """
-    return "Int64" if _INTEGER_NAMES.fullmatch(column) else "string"
+    if _INTEGER_NAMES.fullmatch(column):
+        return "Int64"
+    return "boolean" if column in _BOOLEAN_NAMES else "string"
 
 
 def _dtype(name: str, values: list[object]) -> str:
