@@ -238,8 +238,8 @@ def search(text: str, limit: int, fmt: str, build_dir: Path | None) -> None:
     Japanese or English, in any spelling variant (full-width, spacing, case):
     labels, aliases and the names figures print. Exact matches first, then
     prefixes, then substrings; shorter names first. Each hit names its entity
-    page (/id/measure/<key>, under https://w3id.org/policykg/). No match is not
-    an error: nothing is listed, and stderr says so (exit 0).
+    page (/id/measure/<key>, under https://w3id.org/policykg/). No match is a
+    success, as an empty query is: no hits are listed and stderr says so.
 
     \b
     Examples:
