@@ -40,6 +40,9 @@ from .locate import locate_build
 
 __all__ = ["IRI", "KnowledgeGraph", "open_graph", "to_term"]
 
+#: The keyword options of :func:`policykg.viz.project` (the options of ``policykg viz``).
+_NETWORK_OPTIONS = frozenset({"entity", "depth", "fiscal_year", "kind", "years", "agency"})
+
 
 class IRI(str):
     """An IRI to bind in :meth:`KnowledgeGraph.sparql` (a plain ``str`` binds a literal).
@@ -137,6 +140,10 @@ class KnowledgeGraph:
         """
         if view not in VIEWS:
             raise QueryError(f"unknown view {view!r}; views: {', '.join(VIEWS)}")
+        unknown = sorted(set(options) - _NETWORK_OPTIONS)
+        if unknown:
+            raise QueryError(f"unknown option(s) {', '.join(unknown)} of network(); "
+                             f"options: {', '.join(sorted(_NETWORK_OPTIONS))}")
         return project(view, self.store, **options)  # type: ignore[arg-type]
 
     def entity(self, name_or_iri: str, /) -> Entity:

@@ -157,6 +157,10 @@ def test_network_is_the_viz_projection(kg: KnowledgeGraph) -> None:
     assert g.nodes["body/nict"]["label_ja"] == "国立研究開発法人情報通信研究機構"
     with pytest.raises(QueryError, match="unknown view"):
         kg.network("pie")
+    with pytest.raises(QueryError, match="unknown option"):
+        kg.network("entity", entitiy="CYDER")
+    funding = kg.network("funding", fiscal_year=2025)
+    assert funding.graph["fiscal_year"] == 2025 and funding.number_of_edges() > 0
 
 
 # --- search ------------------------------------------------------------------------------------
@@ -274,3 +278,13 @@ def test_import_policykg_stays_light() -> None:
             "print(light, policykg.open.__module__, 'open' in dir(policykg))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["True", "policykg.api.graph", "True"]
+
+
+def test_the_rdflib_backend_gives_the_same_frames(kg: KnowledgeGraph, bundled_build: Path) -> None:
+    other = policykg.open(bundled_build, backend="rdflib")
+    assert other.store.backend.value == "rdflib"
+    params = {"agency": "総務省", "fiscal_year": 2025, "origin": "summary-table", "rank": "preferred"}
+    pd.testing.assert_frame_equal(other.query("budget-lines", **params), kg.query("budget-lines", **params))
+    pd.testing.assert_frame_equal(other.sparql(Q_LINE, m=IRI(NCTC), line=12), kg.sparql(Q_LINE, m=IRI(NCTC), line=12))
+    with pytest.raises(QueryError, match="SPARQL Update"):
+        other.sparql("CLEAR DEFAULT")
