@@ -32,7 +32,8 @@ class Entity:
     supplement, status, amount_jpy, printed, inclusive, origin, rank, rank_reason,
     source, line …); ``relations``: one row per link to another entity and
     statement citing it (direction, relation as ``pk:agency``, other, other_class
-    as ``pk:Agency``, other_label, source, line, inferred …); ``programmes``: the rows of ``relations`` whose other end is a
+    as ``pk:Agency``, other_label, source, line, inferred: false where the line prints the
+    link, <NA> where no statement cites it …); ``programmes``: the rows of ``relations`` whose other end is a
     programme, one per programme (its first citing line).
     """
 
@@ -79,6 +80,7 @@ def read_entity(store: Store, index: EntityIndex, name_or_iri: str) -> Entity:
     relations = to_frame(run_query(store, _query("relations"), params, index=index))
     relations["relation"] = relations.relation.map(_curie, na_action="ignore").astype("string")
     relations["other_class"] = relations.other_class.map(_curie, na_action="ignore").astype("string")
+    relations.loc[relations.source.notna() & relations.inferred.isna(), "inferred"] = False  # stated as printed
     programmes = relations[relations.other_class == "pk:Program"]
     programmes = programmes.drop_duplicates("other").reset_index(drop=True)
     figures = to_frame(run_query(store, _query("figures"), params, index=index))

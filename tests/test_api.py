@@ -11,6 +11,9 @@ Facts checked by hand against the corpus (nisc-budget-fy2025 = corpus/000_b360cd
 * 000:589 「（事業主体） 国立研究開発法人情報通信研究機構（NICT）」 and nisc-budget-fy2024:471
   (corpus/002_1a1f949df8b9b077.txt) 「- (事業主体) 国立研究開発法人情報通信研究機構(NICT)」:
   the training-centre measure is implemented by NICT;
+* 000:553–554 「…（NISC）は、サイバー／セキュリティ基本法第13条に基づき」 (the statement cites its
+  first line) and 000:574 「■サイバーセキュリティ基本法第十三条に基づき」: article 13 of the law, printed
+  with its name (not inferred);
 * core/data/registry.toml: the programme CYDER has the aliases 実践的サイバー防御演習 and
   CYDER(実践的サイバー防御演習); 総務省's English label is Ministry of Internal Affairs and Communications.
 """
@@ -147,6 +150,11 @@ def test_entity(kg: KnowledgeGraph) -> None:
     assert {"実践的サイバー防御演習", "CYDER(実践的サイバー防御演習)"} <= set(cyder.aliases)
     with pytest.raises(QueryError, match="no entity named"):
         kg.entity("存在しない施策")
+    law = kg.entity("サイバーセキュリティ基本法")
+    art13 = law.relations[law.relations.other_label == "サイバーセキュリティ基本法第13条"]
+    assert (law.kind, set(art13.direction), set(art13.relation)) == ("law", {"in"}, {"pk:law"})
+    assert sorted(zip(art13.source, art13.line.astype(int), art13.inferred)) == [
+        ("nisc-budget-fy2025", 553, False), ("nisc-budget-fy2025", 574, False)]
 
 
 def test_network_is_the_viz_projection(kg: KnowledgeGraph) -> None:
