@@ -11,8 +11,8 @@ result becomes a typed DataFrame (:mod:`policykg.api.frames`).
 >>> kg = policykg.open()
 >>> df = kg.query("budget-lines", fiscal_year=2025, agency="総務省", rank="preferred")
 >>> row = df[df.measure == "ナショナルサイバートレーニングセンターの強化"].iloc[0]
->>> row.amount_jpy, row.source, row.line, str(df.amount_jpy.dtype)
-(np.int64(1200000000), 'nisc-budget-fy2025', np.int64(12), 'Int64')
+>>> int(row.amount_jpy), row.source, int(row.line), str(df.amount_jpy.dtype)
+(1200000000, 'nisc-budget-fy2025', 12, 'Int64')
 >>> kg.search("トレーニング", limit=3).kind.tolist()
 ['program', 'measure', 'measure']
 """
