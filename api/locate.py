@@ -81,6 +81,14 @@ def locate_build(build_dir: Path | str | None = None, *,
         from policykg.graph.pipeline import build
 
         progress(f"building the bundled corpus into {folder} (once per installation, about half a minute)")
-        build(folder, corpus=[], progress=progress)
-        progress(f"built {folder / GRAPH_FILE}")
+        # The loaders log each line they cannot attribute; the build report keeps them all, so a
+        # notebook gets one line saying where, not Python's last-resort handler printing every one.
+        quiet = logging.NullHandler()
+        logging.getLogger("policykg").addHandler(quiet)
+        try:
+            result = build(folder, corpus=[], progress=progress)
+        finally:
+            logging.getLogger("policykg").removeHandler(quiet)
+        warnings = len(getattr(getattr(result, "report", None), "warnings", ()))
+        progress(f"built {folder / GRAPH_FILE} ({warnings} warnings in {folder / 'build-report.json'})")
     return folder

@@ -21,6 +21,7 @@ Facts checked by hand against the corpus (nisc-budget-fy2025 = corpus/000_b360cd
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -296,3 +297,27 @@ def test_the_rdflib_backend_gives_the_same_frames(kg: KnowledgeGraph, bundled_bu
     pd.testing.assert_frame_equal(other.sparql(Q_LINE, m=IRI(NCTC), line=12), kg.sparql(Q_LINE, m=IRI(NCTC), line=12))
     with pytest.raises(QueryError, match="SPARQL Update"):
         other.sparql("CLEAR DEFAULT")
+
+
+def test_first_use_builds_the_bundled_corpus_with_progress(tmp_path: Path) -> None:
+    """The real thing, in a fresh process with no build anywhere: policykg.open() builds the bundled
+    corpus into the cache (progress on stderr, the loaders' warnings left to the build report), and
+    the second open reuses it."""
+    code = ("import policykg\n"
+            "kg = policykg.open()\n"
+            "df = kg.query('budget-lines', measure='ナショナルサイバートレーニングセンターの強化', fiscal_year=2025,"
+            " rank='preferred')\n"
+            "print(int(df.amount_jpy.iloc[0]), df.source.iloc[0], int(df.line.iloc[0]))\n"
+            "print(policykg.open().build_dir == kg.build_dir, kg.build_dir)\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("POLICYKG_HOME", "POLICYKG_CORPUS")}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    figure, same = proc.stdout.splitlines()
+    assert figure == "1200000000 nisc-budget-fy2025 12"
+    assert same.startswith("True ") and same.endswith(f"{policykg.__version__}-{locate.bundled_key()}")
+    lines = proc.stderr.splitlines()
+    assert lines[0].startswith("policykg: building the bundled corpus into ") and len(lines) <= 12
+    assert lines[-1].startswith("policykg: built ") and "warnings in" in lines[-1]
+    assert sum("building the bundled corpus" in line for line in lines) == 1
