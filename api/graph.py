@@ -55,8 +55,8 @@ class IRI(str):
 def to_term(value: object) -> Node:
     """A Python value as the RDF term a binding gives it.
 
-    >>> to_term(2025), to_term("総務省"), to_term(True)
-    (rdflib.term.Literal('2025', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#integer')), rdflib.term.Literal('総務省'), rdflib.term.Literal('true', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#boolean')))
+    >>> to_term(2025).n3(), to_term("総務省").n3(), to_term(True).n3()
+    ('"2025"^^<http://www.w3.org/2001/XMLSchema#integer>', '"総務省"', '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>')
     """
     if isinstance(value, Node):
         return value

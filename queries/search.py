@@ -189,7 +189,10 @@ def format_hits(text: str, hits: Sequence[Hit], fmt: str = "table") -> str:
         raise QueryError(f"unknown format {fmt!r}; use table, csv or json")
     rows = [[getattr(h, c) for c in _TABLE] for h in hits]
     widths = [max([display_width(c)] + [display_width(r[i]) for r in rows]) for i, c in enumerate(_TABLE)]
-    pad = lambda cells: "  ".join(c + " " * (w - display_width(c)) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+
+    def pad(cells: Sequence[str]) -> str:
+        return "  ".join(c + " " * (w - display_width(c)) for c, w in zip(cells, widths)).rstrip()
+
     lines = [pad(_TABLE), "  ".join("-" * w for w in widths), *(pad(r) for r in rows)]
     lines.append(f"({len(hits)} hit{'' if len(hits) == 1 else 's'})")
     return "\n".join(lines) + "\n"
