@@ -226,6 +226,36 @@ def query(name: str | None, params: tuple[str, ...], fmt: str, list_: bool, buil
             click.echo(reason, err=True)
 
 
+@main.command(epilog=exit_codes_text(ExitCode.OK, ExitCode.USAGE, ExitCode.NO_GRAPH))
+@click.argument("text")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Most hits shown.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="table for reading; csv (a header, CRLF); json ({\"query\": …, \"hits\": […]}).")
+@build_dir_option
+def search(text: str, limit: int, fmt: str, build_dir: Path | None) -> None:
+    """Find agencies, bodies, programmes, laws, measures and strategy areas by any part of any name.
+
+    Japanese or English, in any spelling variant (full-width, spacing, case):
+    labels, aliases and the names figures print. Exact matches first, then
+    prefixes, then substrings; shorter names first. Each hit names its entity
+    page (/id/measure/<key>, under https://w3id.org/policykg/). No match is a
+    success, as an empty query is: no hits are listed and stderr says so.
+
+    \b
+    Examples:
+      policykg search トレーニング
+      policykg search "Internal Affairs" --format json
+      policykg search cyder --limit 5 --format csv
+    """
+    from policykg.graph.backends import open_store
+    from policykg.queries.search import SearchIndex, format_hits
+
+    hits = SearchIndex.from_store(open_store(build_dir, "auto")).search(text, limit=limit)
+    click.echo(format_hits(text, hits, fmt), nl=False)
+    if not hits:
+        click.echo(f"no entity has a name containing {text.strip()!r}", err=True)
+
+
 @main.command(epilog=exit_codes_text(ExitCode.OK, ExitCode.USAGE, ExitCode.UNREADABLE_INPUT, ExitCode.NO_GRAPH))
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
               help="A parameter of the budget-table query (repeatable): fiscal_year, budget, status, agency, "

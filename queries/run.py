@@ -63,7 +63,7 @@ from .formats import Format, format_result
 
 __all__ = [
     "EntityIndex", "Format", "NamedQuery", "Param", "PARAM_TYPES", "format_result", "list_queries",
-    "load_query", "query_dir", "run_query",
+    "load_query", "query_dir", "query_from_text", "query_variables", "run_bound", "run_query",
 ]
 
 log = logging.getLogger(__name__)
@@ -245,10 +245,38 @@ def run_query(ds: Graph | Store, query: NamedQuery | str | Path, params: Mapping
     nq = query if isinstance(query, NamedQuery) else load_query(query)
     bindings = bind_params(index, nq, params or {})
     log.debug("running %s with %s", nq.name, bindings)
+    return run_bound(ds, nq, bindings)
+
+
+def run_bound(ds: Graph | Store, nq: NamedQuery, bindings: Mapping[str, object]) -> Result:
+    """Run ``nq`` on ``ds`` with ``bindings`` (variable name -> RDF term) already converted."""
     if isinstance(ds, OxigraphStore):
         return ds.select(nq.text, bindings, project=nq.columns)
     store = ds if isinstance(ds, RdflibStore) else RdflibStore(ds)
     return store.select(nq.prepared, bindings)
+
+
+def query_from_text(text: str, *, name: str = "sparql") -> NamedQuery:
+    """A query given as text (not a file), checked as :func:`load_query` checks a file: an
+    update, SERVICE or FROM is refused. Its header may declare columns; it has no parameters.
+
+    >>> query_from_text("SELECT ?s WHERE { ?s a ?c }").columns
+    ('s',)
+    >>> query_from_text("DROP ALL")
+    Traceback (most recent call last):
+    ...
+    policykg.errors.QueryError: <sparql>: refused: a SPARQL Update (Drop); only queries run
+    """
+    where = Path(f"<{name}>")
+    description, _, example = _parse_header(text, where)
+    prepared = _prepare(text, where)
+    columns = tuple(str(v) for v in (prepared.algebra.get("PV") or ()))
+    return NamedQuery(name, where, description, (), text, example, columns, (), prepared)
+
+
+def query_variables(nq: NamedQuery) -> set[str]:
+    """The names of every variable ``nq`` uses (what a binding may name)."""
+    return _variables(nq.prepared)
 
 
 def bind_params(index: EntityIndex, nq: NamedQuery, params: Mapping[str, str]) -> dict[str, object]:

@@ -19,6 +19,7 @@ Routes:
 
 Links and the service description use the configured public ``base`` (``serve --base``),
 never the request's Host header.
+* ``/search?q=…`` — entities by any part of any name, JSON or an HTML list (see :mod:`.search`).
 
 Status codes: 400 malformed query or request (the parser's message); 403 SPARQL
 Update or SERVICE (read-only, no network); 405 other methods; 406 no acceptable
@@ -57,6 +58,7 @@ from policykg.serve.pool import Job, QueryPool
 from policykg.serve.page import render_page
 from policykg.serve.protocol import (FORMAT_ALIASES, GRAPH_FORMATS, RESULT_FORMATS, Forbidden, NotAcceptable,
                                      QueryTimeout, TooManyRows, WorkerFailed, accepted)
+from policykg.serve.search import search_endpoint
 
 log = logging.getLogger(__name__)
 
@@ -314,6 +316,7 @@ def create_app(pool: QueryPool, page_html: str | None = None, *, base: str = "ht
               Route("/queries/entity/{name}", entity_query, methods=["GET"]),
               Route("/id/{path:path}", entity, methods=["GET"]), Route("/ontology", vocabulary, methods=["GET"]),
               Route("/ontology.{suffix}", vocabulary, methods=["GET"])]
+    routes.append(Route("/search", search_endpoint(pool.build_dir), methods=["GET"]))
     return Starlette(routes=routes, middleware=middleware)
 
 
