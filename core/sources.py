@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from enum import Enum
 from importlib import resources
 from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import LoaderError, ManifestError
 from .records import BudgetKind, BudgetStatus
@@ -133,11 +136,14 @@ def load_manifest(path: Path | None = None) -> list[Document]:
         raise ManifestError(f"{path}: cannot read manifest: {e}") from e
     documents = []
     seen: set[str] = set()
-    for n, entry in enumerate(data.get("document", []), 1):
+    entries = data.get("document", [])
+    if not isinstance(entries, list) or set(data) - {"document"}:
+        raise ManifestError(f"{path}: a manifest holds only [[document]] tables")
+    for n, entry in enumerate(entries, 1):
         try:
             doc = _document(entry, path.parent)
         except (KeyError, ValueError, TypeError) as e:
-            raise ManifestError(f"{path}: document #{n}: bad or missing field: {e}") from e
+            raise ManifestError(f"{path}: document #{n}: {e}") from None
         if doc.id in seen:
             raise ManifestError(f"{path}: duplicate document id {doc.id!r}")
         seen.add(doc.id)
@@ -147,31 +153,103 @@ def load_manifest(path: Path | None = None) -> list[Document]:
     return documents
 
 
-def _document(entry: dict, base: Path) -> Document:
-    doc_path = base / entry["file"]
+#: A document id, and an issuer key: lower-case ASCII letters, digits and hyphens (so two ids never
+#: differ only in case or width, and every IRI minted from one is safe).
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
+_SHA256 = r"^[0-9a-f]{64}$"
+_YEAR = {"ge": 1989, "le": 2200}  # 平成元年 onwards
+
+
+class _ColumnEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    fiscal_year: int = Field(**_YEAR)
+    budget: Literal["initial", "supplementary"]
+    status: Literal["request", "draft", "enacted"]
+    supplement: int = Field(0, ge=0, le=20)
+
+
+class _DocumentEntry(BaseModel):
+    """One ``[[document]]`` of a manifest, typed exactly: no float or bool years, no unknown field."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    id: str = Field(pattern=ID_PATTERN)
+    file: str = Field(min_length=1, max_length=255)
+    original_file: str = Field(min_length=1, max_length=255)
+    sha256: str = Field(pattern=_SHA256)
+    original_sha256: str = Field("", pattern=r"^([0-9a-f]{64})?$")
+    title: str = Field(min_length=1, max_length=500)
+    title_en: str = Field("", max_length=500)
+    issuer: str = Field(min_length=1, max_length=200)
+    issuer_key: str = Field(pattern=ID_PATTERN)
+    fiscal_year: int = Field(**_YEAR)
+    layout: Literal[tuple(layout.value for layout in Layout)]  # type: ignore[valid-type]
+    strategy: str = Field("", pattern=r"^([0-9]{4})?$")
+    columns: list[_ColumnEntry] = []
+    columns_line: int = Field(0, ge=0)
+    short_row_columns: list[int] = []
+    phase: Literal["", "request", "draft", "enacted"] = ""
+
+    @field_validator("file", "original_file", "title", "title_en", "issuer")
+    @classmethod
+    def _no_controls(cls, value: str) -> str:
+        if any(ord(ch) < 0x20 or 0x7f <= ord(ch) < 0xa0 for ch in value):
+            raise ValueError("control characters (a newline, a tab …) are not allowed")
+        if value != value.strip():
+            raise ValueError("leading or trailing white space is not allowed")
+        return value
+
+    @model_validator(mode="after")
+    def _short_rows(self) -> _DocumentEntry:
+        bad = [i for i in self.short_row_columns if not 0 <= i < len(self.columns)]
+        if bad or len(set(self.short_row_columns)) != len(self.short_row_columns):
+            raise ValueError(f"short_row_columns {self.short_row_columns} must be distinct positions in columns "
+                             f"(0 … {len(self.columns) - 1})")
+        if self.columns_line and not self.columns:
+            raise ValueError("columns_line is given but columns is empty")
+        return self
+
+
+def _schema_error(e: ValidationError) -> str:
+    """The schema's complaints, one per field, never quoting the value given (it may be anything)."""
+    parts = []
+    for err in e.errors(include_url=False, include_input=False):
+        where = ".".join(str(x) for x in err["loc"]) or "entry"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def _document(entry: object, base: Path) -> Document:
+    try:
+        e = _DocumentEntry.model_validate(entry)
+    except ValidationError as err:
+        raise ValueError(_schema_error(err)) from None
+    folder = base.resolve()
+    doc_path = base / e.file
+    real = doc_path.resolve()
+    if folder not in real.parents:  # a relative path out, an absolute path, or a symlink leading out
+        raise ManifestError(f"{base / 'manifest.toml'}: {e.id}: file {e.file!r} is not inside the corpus folder "
+                            f"{folder} (after resolving links); nothing outside it is read")
     if not doc_path.is_file():
-        raise ManifestError(f"{base / 'manifest.toml'}: {entry['id']}: file {entry['file']} not found")
-    columns = tuple(
-        Column(int(c["fiscal_year"]), BudgetKind(c["budget"]), BudgetStatus(c["status"]), int(c.get("supplement", 0)))
-        for c in entry.get("columns", [])
-    )
+        raise ManifestError(f"{base / 'manifest.toml'}: {e.id}: file {e.file} not found")
+    columns = tuple(Column(c.fiscal_year, BudgetKind(c.budget), BudgetStatus(c.status), c.supplement)
+                    for c in e.columns)
     return Document(
-        id=entry["id"],
+        id=e.id,
         path=doc_path,
-        original_file=entry["original_file"],
-        sha256=entry.get("sha256", ""),
-        title=entry["title"],
-        title_en=entry.get("title_en", ""),
-        issuer=entry["issuer"],
-        issuer_key=entry["issuer_key"],
-        fiscal_year=int(entry["fiscal_year"]),
-        layout=Layout(entry["layout"]),
-        strategy=entry.get("strategy", ""),
+        original_file=e.original_file,
+        sha256=e.sha256,
+        title=e.title,
+        title_en=e.title_en,
+        issuer=e.issuer,
+        issuer_key=e.issuer_key,
+        fiscal_year=e.fiscal_year,
+        layout=Layout(e.layout),
+        strategy=e.strategy,
         columns=columns,
-        columns_line=int(entry.get("columns_line", 0)),
-        short_row_columns=tuple(entry.get("short_row_columns", ())),
-        phase=entry.get("phase", ""),
-        original_sha256=entry.get("original_sha256", ""),
+        columns_line=e.columns_line,
+        short_row_columns=tuple(e.short_row_columns),
+        phase=e.phase,
+        original_sha256=e.original_sha256,
     )
 
 

@@ -64,11 +64,13 @@ def numbered_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     lines[68] = "補正予算②"
     folder = tmp_path_factory.mktemp("numbered")
     (folder / "numbered.txt").write_text("\n".join(lines), encoding="utf-8")
-    (folder / "manifest.toml").write_text('''
+    digest = hashlib.sha256((folder / "numbered.txt").read_bytes()).hexdigest()
+    (folder / "manifest.toml").write_text(f'''
 [[document]]
 id = "numbered-fy2025"
 file = "numbered.txt"
 original_file = "numbered.txt"
+sha256 = "{digest}"
 title = "政府のサイバーセキュリティに関する予算（令和7年度当初予算額）"
 issuer = "内閣官房 内閣サイバーセキュリティセンター"
 issuer_key = "nisc"

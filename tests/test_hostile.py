@@ -7,6 +7,7 @@ traceback, a silent wrong figure or a partly written output.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import tomllib
@@ -32,6 +33,7 @@ MANIFEST = '''[[document]]
 id = "hostile"
 file = "{file}"
 original_file = "{file}"
+sha256 = "{sha256}"
 title = "hostile input"
 issuer = "内閣官房 内閣サイバーセキュリティセンター"
 issuer_key = "nisc"
@@ -55,7 +57,8 @@ def _manifest(tmp_path: Path, path: Path) -> Path:
     folder.mkdir(exist_ok=True)
     shutil.copy(path, folder / path.name)
     manifest = folder / "manifest.toml"
-    manifest.write_text(MANIFEST.format(file=path.name), encoding="utf-8")
+    manifest.write_text(MANIFEST.format(file=path.name, sha256=hashlib.sha256(path.read_bytes()).hexdigest()),
+                        encoding="utf-8")
     return manifest
 
 

@@ -8,6 +8,8 @@ with the lines they were made on (checked by hand in the bundled text first).
 
 from __future__ import annotations
 
+import hashlib
+
 import json
 from pathlib import Path
 
@@ -33,12 +35,13 @@ def _bundled_lines() -> list[str]:
     return (corpus_dir() / FY2025_FILE).read_text(encoding="utf-8").split("\n")
 
 
-def _entry(doc_id: str, file: str, *, strategy: str = "2021") -> str:
+def _entry(doc_id: str, file: str, *, strategy: str = "2021", sha256: str) -> str:
     return f'''
 [[document]]
 id = "{doc_id}"
 file = "{file}"
 original_file = "{file}"
+sha256 = "{sha256}"
 title = "政府のサイバーセキュリティに関する予算（令和7年度当初予算額）"
 issuer = "内閣官房 内閣サイバーセキュリティセンター"
 issuer_key = "nisc"
@@ -59,8 +62,9 @@ def _corpus(tmp_path: Path, lines: list[str], *, strategy: str = "2021", with_bu
     folder.mkdir()
     (folder / FY2025_FILE).write_bytes((corpus_dir() / FY2025_FILE).read_bytes())
     (folder / "variant.txt").write_text("\n".join(lines), encoding="utf-8")
-    manifest = (_entry("nisc-budget-fy2025", FY2025_FILE) if with_bundled else "") + _entry(
-        VARIANT, "variant.txt", strategy=strategy)
+    digest = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in (FY2025_FILE, "variant.txt")}
+    manifest = (_entry("nisc-budget-fy2025", FY2025_FILE, sha256=digest[FY2025_FILE]) if with_bundled else "") + _entry(
+        VARIANT, "variant.txt", strategy=strategy, sha256=digest["variant.txt"])
     (folder / "manifest.toml").write_text(manifest, encoding="utf-8")
     return folder / "manifest.toml"
 
@@ -200,7 +204,8 @@ def test_one_new_name_under_two_agencies_is_two_measures(tmp_path: Path) -> None
         lines = _bundled_lines()
         lines.insert(4, f"【{agency}】消費者向けセキュリティ啓発 1.2億円 ― 0.8億円")
         (folder / f"v{n}.txt").write_text("\n".join(lines), encoding="utf-8")
-        manifest += _entry(f"variant-{n}", f"v{n}.txt")
+        manifest += _entry(f"variant-{n}", f"v{n}.txt",
+                           sha256=hashlib.sha256((folder / f"v{n}.txt").read_bytes()).hexdigest())
     (folder / "manifest.toml").write_text(manifest, encoding="utf-8")
     result = build(tmp_path / "kg", manifest=folder / "manifest.toml")
     rows = [r for r in _rows(result.graph_path.parent, "budget-lines", fiscal_year="2025")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -67,6 +68,7 @@ def _corpus_with(tmp_path: Path, name: str, content: bytes, layout: str = "nisc-
 id = "hostile"
 file = "{name}"
 original_file = "{name}"
+sha256 = "{hashlib.sha256(content).hexdigest()}"
 title = "hostile"
 issuer = "NISC"
 issuer_key = "nisc"
@@ -116,7 +118,7 @@ def test_failed_build_leaves_previous_graph_intact(bundled_build: Path, tmp_path
 
 def test_unknown_layout_is_a_manifest_error(tmp_path: Path) -> None:
     manifest = _corpus_with(tmp_path, "x.txt", "text\n".encode(), layout="pdf-scan")
-    with pytest.raises(ManifestError, match="pdf-scan"):
+    with pytest.raises(ManifestError, match="layout: Input should be 'nisc-budget-pdftext'"):
         build(tmp_path / "out", manifest=manifest)
 
 
