@@ -62,7 +62,7 @@ def build(
     progress("validating against the core SHACL shapes")
     check_shapes(ds)
     lines = list(iter_quads_sorted(ds))
-    path = write_build(lines, report_dict(report), build_dir)
+    path = write_build(lines, report_dict(report), build_dir, progress)
     return BuildResult(path, report, len(lines))
 
 

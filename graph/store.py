@@ -8,15 +8,20 @@ Layout of a build folder (default ``build/`` in the working directory, or
   (document, line, end_line, kind, message, text); :func:`read_build_report` reads it back.
 
 A failed build leaves the previous files untouched: each file is written to a
-temporary name in the same folder and moved into place with ``os.replace``.
+temporary name in the same folder and moved into place with ``os.replace``. One
+build at a time writes into a folder (:func:`build_lock`, a ``flock`` on the folder):
+a second one waits, and temporaries a killed build left are removed when the next
+one writes.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,12 +63,42 @@ def atomic_write(path: Path, chunks: Iterable[str]) -> None:
         raise
 
 
-def write_build(lines: list[str], report: dict, build_dir: Path) -> Path:
+@contextmanager
+def build_lock(build_dir: Path, progress: Callable[[str], None] = lambda _: None) -> Iterator[None]:
+    """Hold ``build_dir``'s write lock (an advisory ``flock`` on the folder itself; no lock file).
+
+    A second build writing into the same folder waits until the first has replaced both of
+    its files, so their files never interleave. Under the lock, temporaries that an earlier,
+    killed build left behind (``.policykg.nq.*``, ``.build-report.json.*``) are removed.
+    """
+    build_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(build_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            progress(f"another policykg build is writing into {build_dir}: waiting for it")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        for name in (GRAPH_FILE, REPORT_FILE):
+            for stale in build_dir.glob(f".{name}.*"):
+                stale.unlink(missing_ok=True)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def write_build(lines: list[str], report: dict, build_dir: Path,
+                progress: Callable[[str], None] = lambda _: None) -> Path:
     """Write the sorted N-Quads and the report; returns the graph path."""
     graph_path = build_dir / GRAPH_FILE
     text = json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    # Both files are complete in temporary names before either replaces the old one.
-    build_dir.mkdir(parents=True, exist_ok=True)
+    # Both files are complete in temporary names before either replaces the old one; one
+    # build at a time writes into a folder.
+    with build_lock(build_dir, progress):
+        return _write_pair(lines, text, build_dir, graph_path)
+
+
+def _write_pair(lines: list[str], text: str, build_dir: Path, graph_path: Path) -> Path:
     fd_g, tmp_g = tempfile.mkstemp(prefix=f".{GRAPH_FILE}.", dir=build_dir)
     fd_r, tmp_r = tempfile.mkstemp(prefix=f".{REPORT_FILE}.", dir=build_dir)
     os.chmod(tmp_g, FILE_MODE)

@@ -1,0 +1,88 @@
+"""Two builds into one folder never interleave, and a killed build's temporaries do not stay.
+
+Through the real CLI on the bundled FY2020 text (nisc-budget-fy2020): while the folder's lock is
+held (as a first build holds it while it replaces its two files), a second `policykg build`
+waits — its graph does not appear — and finishes once the lock is released; temporaries left by a
+build killed mid-write are removed by the next build.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from policykg.sources import corpus_dir
+
+FY2020 = "003_ddf944621e8ed638.txt"
+
+
+@pytest.fixture()
+def manifest(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / FY2020).write_bytes((corpus_dir() / FY2020).read_bytes())
+    digest = hashlib.sha256((folder / FY2020).read_bytes()).hexdigest()
+    (folder / "manifest.toml").write_text(f'''[[document]]
+id = "nisc-budget-fy2020"
+file = "{FY2020}"
+original_file = "{FY2020}"
+sha256 = "{digest}"
+title = "政府のサイバーセキュリティに関する予算（令和2年度）"
+issuer = "内閣官房 内閣サイバーセキュリティセンター"
+issuer_key = "nisc"
+fiscal_year = 2020
+layout = "nisc-budget-pdftext"
+strategy = "2018"
+''', encoding="utf-8")
+    return folder / "manifest.toml"
+
+
+def _build(manifest: Path, out: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "policykg.cli", "build", "--manifest", str(manifest),
+                             "--build-dir", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_a_second_build_waits_for_the_lock(manifest: Path, tmp_path: Path) -> None:
+    out = tmp_path / "kg"
+    out.mkdir()
+    log = tmp_path / "stderr.txt"
+    fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # as a first build holds it while writing
+    try:
+        with log.open("w") as err:
+            proc = subprocess.Popen([sys.executable, "-m", "policykg.cli", "build", "--manifest", str(manifest),
+                                     "--build-dir", str(out)], stdout=subprocess.DEVNULL, stderr=err)
+        deadline = time.monotonic() + 300
+        while "waiting for it" not in log.read_text(encoding="utf-8"):
+            assert proc.poll() is None, log.read_text(encoding="utf-8")
+            assert time.monotonic() < deadline, "the second build never reached the lock"
+            time.sleep(0.5)
+        assert f"another policykg build is writing into {out}" in log.read_text(encoding="utf-8")
+        time.sleep(1)
+        assert proc.poll() is None and not (out / "policykg.nq").exists()  # it waits, writing nothing
+    finally:
+        os.close(fd)
+    assert proc.wait(timeout=300) == 0, log.read_text(encoding="utf-8")
+    assert (out / "policykg.nq").is_file() and (out / "build-report.json").is_file()
+
+
+def test_temporaries_of_a_killed_build_are_removed(manifest: Path, tmp_path: Path) -> None:
+    out = tmp_path / "kg"
+    out.mkdir()
+    stale = [out / ".policykg.nq.k1ll3d", out / ".build-report.json.k1ll3d"]
+    for path in stale:
+        path.write_text("half a file", encoding="utf-8")
+    keep = out / ".unrelated"
+    keep.write_text("not ours", encoding="utf-8")
+    proc = _build(manifest, out)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert not any(p.exists() for p in stale) and keep.exists()
+    assert sorted(p.name for p in out.iterdir()) == [".unrelated", "build-report.json", "policykg.nq"]
