@@ -380,11 +380,12 @@ def serve(build_dir: Path | None, host: str, port: int, allow_remote: bool, time
       curl 'http://127.0.0.1:8000/queries/totals?scope_kind=overall&format=csv'
     """
     from policykg.serve.server import is_loopback, serve as run_serve
+    from policykg.viz.draw import draw_page
 
     if not is_loopback(host) and allow_remote:
         click.echo(f"warning: binding {host}: the endpoint is reachable from other machines", err=True)
     run_serve(build_dir, host=host, port=port, workers=workers, timeout=timeout, max_rows=max_rows,
-              allow_remote=allow_remote, announce=lambda m: click.echo(m, err=True))
+              allow_remote=allow_remote, announce=lambda m: click.echo(m, err=True), draw=draw_page)
 
 
 @main.command(epilog=exit_codes_text(ExitCode.OK, ExitCode.NO_GRAPH, ExitCode.PUBLISH_FAILED))

@@ -59,6 +59,8 @@ class Job:
     named_graphs: tuple[str, ...] = ()
     named: str = ""  # a bundled query run by the CLI's runner instead of ``query`` (see .named_route)
     params: tuple[tuple[str, str], ...] = ()
+    # a module-level function ``f(build_dir, *args) -> (body, media type, rows)`` run instead (``/draw``)
+    call: tuple = ()
 
 
 def evaluate(store: ox.Store, job: Job, max_rows: int) -> tuple[bytes, str, int]:
@@ -153,7 +155,9 @@ def _worker_main(conn, build_dir: str, max_rows: int) -> None:  # pragma: no cov
             return
         start = time.perf_counter()
         try:
-            if job.named:
+            if job.call:
+                body, media, rows = job.call[0](Path(build_dir), *job.call[1])
+            elif job.named:
                 body, media, rows = evaluate_named(Path(build_dir), job.named, job.params, job.accept, max_rows)
             else:
                 body, media, rows = evaluate(store, job, max_rows)
