@@ -21,6 +21,10 @@
     persistenceId: null,
     get: () => Promise.resolve(Object.keys(data.prefixes).sort().map((p) => p + ": <" + data.prefixes[p] + ">")),
   }, false);
+  // Set on the defaults, not in the options: YASGUI merges option arrays index by index, so
+  // ["policykg-prefixes", "variables"] over the defaults would leave the LOV "property" and
+  // "class" completers (requests to lov.linkeddata.es) switched on.
+  Yasqe.defaults.autocompleters = ["policykg-prefixes", "variables"];
 
   const yasgui = new Yasgui(document.getElementById("yasgui"), {
     requestConfig: {endpoint: endpoint, method: "POST"},
@@ -32,7 +36,6 @@
     tabName: "Query",
     yasqe: {
       value: data.defaultQuery,
-      autocompleters: ["policykg-prefixes", "variables"],
       persistenceId: null,
       consumeShareLink: null,
       createShareableLink: null,
