@@ -272,3 +272,15 @@ def test_the_wheel_carries_the_static_files(tmp_path: Path) -> None:
         js = z.read("policykg/serve/static/yasgui/yasgui.min.js")
     assert js == (CHECKOUT / "serve/static/yasgui/yasgui.min.js").read_bytes()
     assert hashlib.sha256(js).hexdigest() == "55034eaac74c55f55fbd1eeed008ae38a79053651cbed2b453f1fcfd895a4b75"
+
+
+def test_entity_view_of_several_seeds_is_the_union_of_their_neighbourhoods(bundled_dataset) -> None:
+    from policykg.viz import project
+
+    nict = ID + "body/nict"
+    both = project("entity", bundled_dataset, entities=(MEASURE, nict, MEASURE))
+    one, other = project("entity", bundled_dataset, entity=MEASURE), project("entity", bundled_dataset, entity=nict)
+    assert set(both) == set(one) | set(other) and set(both.edges) == set(one.edges) | set(other.edges)
+    assert sorted(n for n, d in both.nodes(data=True) if d.get("centre")) == ["body/nict", MEASURE.removeprefix(ID)]
+    assert both.nodes["agency/mhlw"]["label_ja"] == "厚生労働省"  # the measure's agency, one hop away
+    assert both.graph["title"] == "2 件 の周辺（深さ 1） / neighbourhood of 2 entities, depth 1"

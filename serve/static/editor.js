@@ -79,15 +79,15 @@
     if (!iris.length) {
       draw.removeAttribute("href");
       draw.setAttribute("aria-disabled", "true");
-      drawNote.textContent = "no entity IRIs (" + ID + "…) in this result";
+      drawNote.textContent = "no IRIs under " + ID + " in this result";
       return;
     }
     const params = new URLSearchParams();
     for (const iri of iris.slice(0, MAX_DRAW)) params.append("iri", iri);
     draw.href = "draw?" + params.toString();
     draw.removeAttribute("aria-disabled");
-    drawNote.textContent = iris.length > MAX_DRAW ? "the first " + MAX_DRAW + " of " + iris.length + " entity IRIs"
-                                                   : iris.length + " entity IRI" + (iris.length > 1 ? "s" : "");
+    const n = iris.length > MAX_DRAW ? "the first " + MAX_DRAW + " of " + iris.length : String(iris.length);
+    drawNote.textContent = n + " IRI" + (iris.length > 1 ? "s" : "") + " under id: (the entities among them are drawn)";
   }
   const hooked = new WeakSet();
   function hook(tab) {
