@@ -28,6 +28,7 @@ import pytest
 import requests
 
 from policykg.graph.virtuoso import free_port
+from policykg.namespace import PREFIXES
 from policykg.queries.run import list_queries
 from policykg.serve.csp import PAGE_CSP
 from policykg.serve.page import example_params
@@ -202,6 +203,21 @@ def test_editor_runs_a_gallery_query_and_draws(endpoint: str, context) -> None:
     assert page.evaluate("policykgEditor.yasgui.getTab().getYasqe().config.autocompleters") == [
         "policykg-prefixes", "variables"]
     assert page.evaluate("policykgEditor.yasgui.getTab().getEndpoint()") == endpoint + "sparql"
+    # prefix completion offers the project's prefixes (policykg.namespace.PREFIXES), fetched from nowhere
+    page.evaluate("policykgEditor.yasgui.getTab().getYasqe().setValue('')")
+    page.click("#yasgui .CodeMirror")
+    page.keyboard.type("PREFIX ")
+    page.wait_for_selector(".CodeMirror-hints li", timeout=10_000)
+    assert page.locator(".CodeMirror-hints li").all_text_contents() == [
+        f"{p}: <{iri}>" for p, iri in sorted(PREFIXES.items())]
+    page.keyboard.press("Escape")
+    # a class and a property being typed: YASQE's LOV completers (lov.linkeddata.es) are off
+    page.evaluate("policykgEditor.yasgui.getTab().getYasqe().setValue('SELECT * WHERE { ?s a ')")
+    page.evaluate("(() => { const y = policykgEditor.yasgui.getTab().getYasqe(); y.focus(); y.setCursor(0, 99); })()")
+    page.keyboard.type("foaf:Pers ?p foaf:na")
+    time.sleep(1)
+    # (with them on, the CSP blocks the request to lov.linkeddata.es and Chromium logs a console error)
+    assert log.elsewhere == [] and log.errors == [] and page.locator(".CodeMirror-hints li").count() == 0
     # Run in the gallery: budget-lines with agency=厚生労働省, fiscal_year=2024, in a new tab
     page.click('#gallery li[data-query="budget-lines"] .run')
     page.wait_for_selector(".yasr_results table tbody tr td span.nonIri", timeout=60_000)
