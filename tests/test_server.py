@@ -277,12 +277,17 @@ def test_html_page_lists_named_queries_escaped(endpoint: str) -> None:
     r = requests.get(endpoint.removesuffix("sparql"), timeout=30)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     html = r.text
-    start = html.index('<script type="application/json" id="queries">') + len(
-        '<script type="application/json" id="queries">')
-    embedded = json.loads(html[start:html.index("</script>", start)])
+    start = html.index('<script type="application/json" id="policykg-data">') + len(
+        '<script type="application/json" id="policykg-data">')
+    block = html[start:html.index("</script>", start)]
+    assert "<" not in block  # the query texts' "<…>" IRIs are escaped, so no text can close the block
+    embedded = json.loads(block)["queries"]
     assert len(embedded) == 18
     assert "budget-lines" in {q["name"] for q in embedded}
-    assert "src=" not in html and "<link" not in html  # everything inline
+    assert "PREFIX pk: <https://w3id.org/policykg/ontology#>" in embedded[0]["text"]
+    # nothing from elsewhere: every script, style sheet and link is a relative path on this endpoint
+    assert re.findall(r'(?:src|href)="([^"]*)"', html) and all(
+        not re.match(r"[a-z]+:|//", u) or u == "data:," for u in re.findall(r'(?:src|href)="([^"]*)"', html))
 
 
 def test_non_loopback_host_needs_flag(tmp_path: Path) -> None:
