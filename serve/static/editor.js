@@ -76,6 +76,9 @@
         if (term && term.type === "uri" && term.value.startsWith(ID) && !iris.includes(term.value)) iris.push(term.value);
       }
     }
+    // only entities are drawn (not figures, documents, statements): they go first, to fill the MAX_DRAW places
+    const drawn = (iri) => /^(agency|body|law|measure|program)\//.test(iri.slice(ID.length));
+    iris.sort((a, b) => drawn(b) - drawn(a));
     if (!iris.length) {
       draw.removeAttribute("href");
       draw.setAttribute("aria-disabled", "true");
