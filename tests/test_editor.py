@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -279,7 +280,11 @@ def test_values_are_text_and_only_http_iris_are_links(endpoint: str, context) ->
 
 
 def test_the_wheel_carries_the_static_files(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(CHECKOUT)],
+    # built from a copy: setuptools' scratch folder (.setuptools-build) stays out of the checkout
+    source = tmp_path / "src"
+    shutil.copytree(CHECKOUT, source, ignore=shutil.ignore_patterns(
+        ".git", "build", ".setuptools-build", "*.egg-info", ".pytest_cache", "__pycache__"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(source)],
                    check=True, capture_output=True, timeout=600)
     [wheel] = tmp_path.glob("policykg-*.whl")
     with zipfile.ZipFile(wheel) as z:
