@@ -450,12 +450,13 @@ def serve(build_dir: Path | None, host: str, port: int, allow_remote: bool, time
     """
     from policykg.serve.server import is_loopback, serve as run_serve
     from policykg.viz.chart import entity_chart_svg
+    from policykg.viz.draw import draw_page
 
     if not is_loopback(host) and allow_remote:
         click.echo(f"warning: binding {host}: the endpoint is reachable from other machines", err=True)
     run_serve(build_dir, host=host, port=port, workers=workers, timeout=timeout, max_rows=max_rows,
               allow_remote=allow_remote, worker_memory=worker_memory, announce=lambda m: click.echo(m, err=True),
-              base=base, chart=entity_chart_svg)
+              base=base, chart=entity_chart_svg, draw=draw_page)
 
 
 @main.command(epilog=exit_codes_text(ExitCode.OK, ExitCode.NO_GRAPH, ExitCode.PUBLISH_FAILED))

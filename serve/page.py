@@ -1,102 +1,78 @@
-"""The endpoint's HTML page at ``/``: a query box, the named queries as examples, results as a table.
+"""The endpoint's HTML page at ``/``: a SPARQL editor (YASGUI, bundled), the named queries as a gallery.
 
-Everything is inline (no CDN, nothing fetched but the endpoint itself). The
-named queries are embedded as JSON in a ``<script type="application/json">``
-block (``<`` escaped, so no text can close it); the page's script puts a
-query's text in the box when its name is clicked, posts the box to ``/sparql``
-and builds the table with ``textContent`` only, so no value is ever read as HTML.
-``/?query=…`` fills the box and runs the query at once (a link to share a query).
+Nothing is fetched but the endpoint itself: YASGUI's files are served from
+``/static/yasgui/`` (serve/static/yasgui/VERSION.txt: version and sha256) and the
+page's own script from ``/static/editor.js`` (no inline script: the page's
+Content-Security-Policy allows scripts from the endpoint only, see :mod:`.csp`).
+The page's data (the named queries, the prefixes, the default query) is embedded
+as JSON in a ``<script type="application/json">`` block (``<`` escaped, so no
+text can close it); everything else on the page is escaped HTML. YASR draws
+results (it escapes values); the script turns any IRI that is not http(s) back
+into text. The gallery's "Run" links run a named query through
+``/queries/<name>?param=…`` with its ``@example`` parameters (bound as RDF terms
+by the server). ``/?query=…`` fills the editor and runs the query at once (a link
+to share a query).
 """
 
 from __future__ import annotations
 
 import html
 import json
+import shlex
+import urllib.parse
 
+from policykg.namespace import PREFIXES
 from policykg.queries.run import list_queries
 
-__all__ = ["render_page"]
+__all__ = ["MAX_DRAW", "example_params", "render_page"]
+
+#: Most entity IRIs one ``/draw`` request may name.
+MAX_DRAW = 50
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>policykg SPARQL endpoint</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:1.5rem;max-width:80rem}
-textarea{width:100%;height:16rem;font-family:ui-monospace,monospace;font-size:.85rem}
-#examples button{margin:.15rem;font-size:.8rem}
-table{border-collapse:collapse;font-size:.8rem;margin-top:1rem}
-td,th{border:1px solid #ccc;padding:.2rem .4rem;vertical-align:top;text-align:left}
-th{background:#eee}#status{margin-left:1rem;color:#555}#error{color:#a00;white-space:pre-wrap}
-pre{background:#f6f6f6;padding:.5rem;overflow:auto;font-size:.8rem}
-</style></head><body>
+<link rel="stylesheet" href="static/yasgui/yasgui.min.css">
+<link rel="stylesheet" href="static/editor.css">
+<link rel="icon" href="data:,">
+</head><body>
+<header>
 <h1>policykg SPARQL endpoint</h1>
 <p>Japanese government cybersecurity budgets, measures, bodies, programmes and legal bases; every
 figure with its source document and line. Endpoint: <code id="endpoint">/sparql</code>
 (SPARQL 1.1 Protocol, read-only; the default graph is the union of the named graphs).
-<a href="/sparql">Service description</a>.</p>
-<p>Named queries (click to load; parameters are left unbound, so each lists every row):</p>
-<div id="examples"></div>
-<form id="form"><textarea id="query" name="query" spellcheck="false">__DEFAULT__</textarea><br>
-<button type="submit">Run</button>
-<select id="fmt"><option value="table">table</option><option value="csv">CSV</option>
-<option value="tsv">TSV</option><option value="json">JSON</option></select>
-<span id="status"></span></form>
-<div id="error"></div><div id="result"></div>
-<script type="application/json" id="queries">__QUERIES__</script>
-<script>
-"use strict";
-const queries = JSON.parse(document.getElementById("queries").textContent);
-const box = document.getElementById("query"), out = document.getElementById("result");
-const err = document.getElementById("error"), status = document.getElementById("status");
-const endpoint = new URL("sparql", document.baseURI).href;
-document.getElementById("endpoint").textContent = endpoint;
-for (const q of queries) {
-  const b = document.createElement("button");
-  b.type = "button"; b.textContent = q.name; b.title = q.description;
-  b.addEventListener("click", () => { box.value = q.text; });
-  document.getElementById("examples").appendChild(b);
-}
-function cell(term) {
-  const td = document.createElement("td");
-  if (term) {
-    if (term.type === "uri") {
-      const a = document.createElement("a"); a.href = term.value; a.textContent = term.value; td.appendChild(a);
-    } else { td.textContent = term.value; }
-    if (term["xml:lang"]) td.title = "@" + term["xml:lang"]; else if (term.datatype) td.title = term.datatype;
-  }
-  return td;
-}
-document.getElementById("form").addEventListener("submit", async (ev) => {
-  ev.preventDefault(); err.textContent = ""; out.textContent = ""; status.textContent = "running…";
-  const fmt = document.getElementById("fmt").value;
-  const accept = {table: "application/sparql-results+json, text/turtle;q=0.9", csv: "text/csv",
-                  tsv: "text/tab-separated-values", json: "application/sparql-results+json"}[fmt];
-  const t0 = performance.now();
-  try {
-    const r = await fetch(endpoint, {method: "POST", headers: {"Accept": accept},
-                                     body: new URLSearchParams({query: box.value})});
-    const text = await r.text();
-    const ms = Math.round(performance.now() - t0);
-    if (!r.ok) { status.textContent = ""; err.textContent = r.status + " " + text; return; }
-    const type = r.headers.get("Content-Type") || "";
-    if (fmt !== "table" || !type.startsWith("application/sparql-results+json")) {
-      const pre = document.createElement("pre"); pre.textContent = text; out.appendChild(pre);
-      status.textContent = ms + " ms"; return;
-    }
-    const data = JSON.parse(text);
-    if ("boolean" in data) { out.textContent = String(data.boolean); status.textContent = ms + " ms"; return; }
-    const vars = data.head.vars, rows = data.results.bindings;
-    const table = document.createElement("table"), head = table.insertRow();
-    for (const v of vars) { const th = document.createElement("th"); th.textContent = v; head.appendChild(th); }
-    for (const row of rows) { const tr = table.insertRow(); for (const v of vars) tr.appendChild(cell(row[v])); }
-    out.appendChild(table);
-    status.textContent = rows.length + " rows, " + ms + " ms";
-  } catch (e) { status.textContent = ""; err.textContent = String(e); }
-});
-const linked = new URLSearchParams(location.search).get("query");  // a shareable link: /?query=…
-if (linked) { box.value = linked; document.getElementById("form").requestSubmit(); }
-</script></body></html>
+<a href="sparql">Service description</a> · <a href="queries">named queries (JSON)</a>.</p>
+<form id="search" action="search" method="get" role="search">
+<label for="search-q">Search entities and labels</label>
+<input type="search" id="search-q" name="q" required placeholder="NICT, 厚生労働省, CYDER …">
+<button type="submit">Search</button></form>
+</header>
+<main>
+<section id="editor" aria-label="SPARQL editor">
+<div id="yasgui"></div>
+<p id="result-actions"><a id="draw" class="button" target="_blank" rel="noopener" aria-disabled="true">Draw</a>
+<span id="draw-note">the result's entities as a network diagram</span></p>
+<noscript><p>The editor needs JavaScript. Without it: <code>GET /sparql?query=…</code>, or the
+named queries' links below.</p></noscript>
+</section>
+<aside id="gallery" aria-label="Named queries">
+<h2>Named queries</h2>
+<p>Open puts a query's text in a new tab (its parameters unbound: every row). Run runs it with its
+example's parameters, bound by the server (<code>/queries/&lt;name&gt;?param=…</code>).</p>
+<ul>
+__GALLERY__</ul>
+</aside>
+</main>
+<script type="application/json" id="policykg-data">__DATA__</script>
+<script src="static/yasgui/yasgui.min.js"></script>
+<script src="static/editor.js"></script>
+</body></html>
+"""
+
+_ITEM = """<li data-query="{name}"><h3>{name}</h3><p>{description}</p>
+<p class="params">{params}</p>
+<button type="button" class="open">Open</button> <a class="run button" href="{run}">Run</a></li>
 """
 
 _DEFAULT = """PREFIX pk: <https://w3id.org/policykg/ontology#>
@@ -114,8 +90,32 @@ def embed_json(value: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def render_page() -> str:
-    """The page with the bundled named queries."""
+def example_params(example: str) -> list[tuple[str, str]]:
+    """The ``--param key=value`` pairs of a named query's ``@example`` command line.
 
-    queries = [{"name": q.name, "description": q.description, "text": q.text} for q in list_queries()]
-    return _PAGE.replace("__QUERIES__", embed_json(queries)).replace("__DEFAULT__", html.escape(_DEFAULT))
+    >>> example_params("policykg query budget-lines --param agency=厚生労働省 -p fiscal_year=2024")
+    [('agency', '厚生労働省'), ('fiscal_year', '2024')]
+    >>> example_params("")
+    []
+    """
+    words = shlex.split(example)
+    return [tuple(value.split("=", 1)) for flag, value in zip(words, words[1:])
+            if flag in ("--param", "-p") and "=" in value]
+
+
+def _default_query() -> str:
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items()) + _DEFAULT.split("\n", 1)[1]
+
+
+def render_page() -> str:
+    """The page with the bundled named queries as a gallery."""
+    queries, items = [], []
+    for q in list_queries():
+        params = example_params(q.example)
+        run = f"queries/{urllib.parse.quote(q.name)}?" + urllib.parse.urlencode([*params, ("format", "json")])
+        queries.append({"name": q.name, "description": q.description, "text": q.text, "params": params})
+        shown = ", ".join(f"{k}={v}" for k, v in params) or "no parameters"
+        items.append(_ITEM.format(name=html.escape(q.name), description=html.escape(q.description),
+                                  params=html.escape(shown), run=html.escape(run)))
+    data = {"queries": queries, "prefixes": PREFIXES, "defaultQuery": _default_query(), "maxDraw": MAX_DRAW}
+    return _PAGE.replace("__GALLERY__", "".join(items)).replace("__DATA__", embed_json(data))

@@ -64,6 +64,8 @@ class Job:
     params: tuple[tuple[str, str], ...] = ()
     entity: str = ""  # the path after /id/ of an entity page (see .entity); accept[0] is the form wanted
     prefix: str = "/"  # the server's own path prefix, for the page's links
+    # a module-level function ``f(build_dir, *args) -> (body, media type, rows)`` run instead (``/draw``)
+    call: tuple = ()
 
 
 def evaluate(store: ox.Store, job: Job, max_rows: int) -> tuple[bytes, str, int]:
@@ -166,7 +168,9 @@ def _worker_main(conn, build_dir: str, max_rows: int, memory_bytes: int = 0, cha
             return
         start = time.perf_counter()
         try:
-            if job.entity:
+            if job.call:
+                body, media, rows = job.call[0](Path(build_dir), *job.call[1])
+            elif job.entity:
                 draw = None if chart is None else (lambda kind, iri: chart(store, kind, iri))
                 body, media, rows = evaluate_entity(store, job.entity, job.accept[0], prefix=job.prefix, chart=draw,
                                                     max_rows=max_rows)

@@ -9,7 +9,11 @@ Routes:
   JSON, XML, CSV, TSV for SELECT/ASK; Turtle, N-Triples, JSON-LD, RDF/XML for
   CONSTRUCT/DESCRIBE; 406 when none fits. Without a query: the SPARQL 1.1
   Service Description (Turtle, or N-Triples/JSON-LD by Accept).
-* ``/`` — a small HTML page: a query box, the named queries as examples, results as a table.
+* ``/`` — the editor page (YASGUI, bundled offline; :mod:`.page`), the named queries as a gallery.
+* ``/static/…`` — the page's files (serve/static/: YASGUI, the page's script and style), with
+  ``Cache-Control`` and ``ETag``.
+* ``/draw?iri=…&iri=…[&depth=1]`` — the entity view's diagram of up to 50 entity IRIs (a
+  query result's), the self-contained page of ``policykg viz`` (run in a query worker).
 * ``/queries`` — the named queries (JSON); ``/queries/<name>?param=value…`` runs one
   with the CLI's runner (parameters bound as RDF terms; see :mod:`.named_route`).
 * ``/id/…`` — entity pages: HTML, or Turtle / N-Triples / JSON-LD by ``Accept`` or a
@@ -28,11 +32,14 @@ than ``--max-rows`` (never a silently truncated result); 503 query longer than
 ``--timeout`` (the worker running it is killed: see :mod:`.sparql_pool`); 500 a
 worker died under a query (e.g. out of memory; it is replaced).
 Every error body is a one-line ``text/plain`` message. CORS: any origin may
-read (no credentials), so browser clients such as YASGUI work.
+read (no credentials), so browser clients such as YASGUI work. The pages and
+static files carry a strict Content-Security-Policy (:mod:`.csp`) and
+``X-Content-Type-Options: nosniff``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import logging
 import socket
@@ -45,6 +52,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -52,10 +60,11 @@ from starlette.routing import Route
 from policykg.errors import PolicyKGError, QueryError
 from policykg.graph.store import default_build_dir
 from policykg.serve.entity import RDF_SUFFIXES, EntityNotFound, entity_query_text, pick_format
+from policykg.serve.csp import PAGE_CSP, inline_csp, security_headers
 from policykg.serve.named import query_index
 from policykg.serve.ontology import load_ontology
 from policykg.serve.pool import Job, QueryPool
-from policykg.serve.page import render_page
+from policykg.serve.page import MAX_DRAW, render_page
 from policykg.serve.protocol import (FORMAT_ALIASES, GRAPH_FORMATS, RESULT_FORMATS, Forbidden, NotAcceptable,
                                      QueryTimeout, TooManyRows, WorkerFailed, accepted)
 from policykg.serve.search import search_endpoint
@@ -210,11 +219,75 @@ def service_description(endpoint: str, graphs: dict[str, int]) -> list[ox.Triple
     return out
 
 
-def create_app(pool: QueryPool, page_html: str | None = None, *, base: str = "http://127.0.0.1:8000/") -> Starlette:
-    """The ASGI app answering on ``/sparql``, ``/``, ``/id/…`` and ``/ontology`` with ``pool`` (started).
+#: the static files' folder, and the media type of each suffix
+STATIC = Path(__file__).parent / "static"
+_STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+                 ".txt": "text/plain; charset=utf-8", "": "text/plain; charset=utf-8"}
+_ID = "https://w3id.org/policykg/id/"
+
+
+def static_files() -> dict[str, tuple[bytes, str, str]]:
+    """Every file under serve/static/: path -> (bytes, media type, ETag)."""
+    out = {}
+    for path in sorted(STATIC.rglob("*")):
+        if path.is_file() and path.suffix in _STATIC_TYPES:
+            body = path.read_bytes()
+            out[path.relative_to(STATIC).as_posix()] = (body, _STATIC_TYPES[path.suffix],
+                                                        '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+    return out
+
+
+def draw_request(request: Request) -> tuple[tuple[str, ...], int]:
+    """The IRIs and depth of a ``/draw`` request; _Refused (400) unless 1–50 entity IRIs, depth 1–3."""
+    iris, depth = [], "1"
+    for key, value in request.query_params.multi_items():
+        if key == "iri":
+            iris.append(value.strip())
+        elif key == "depth":
+            depth = value
+        else:
+            raise _Refused(400, f"unknown parameter {key!r}; /draw takes iri (repeatable) and depth")
+    if not iris or len(iris) > MAX_DRAW:
+        raise _Refused(400, f"give 1 to {MAX_DRAW} entity IRIs (iri=…), not {len(iris)}")
+    outside = [i for i in iris if not i.startswith(_ID)]
+    if outside:
+        raise _Refused(400, f"not an entity IRI (under {_ID}): {outside[0]}")
+    if depth not in ("1", "2", "3"):
+        raise _Refused(400, f"depth is 1, 2 or 3, not {depth!r}")
+    return tuple(dict.fromkeys(iris)), int(depth)
+
+
+class _SecurityHeaders:
+    """Every response without its own policy gets the page policy (entity pages, /ontology, /search,
+    errors): nothing but this endpoint may be loaded, no script but its own files, and nosniff."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for key, value in security_headers(PAGE_CSP).items():
+                    headers.setdefault(key, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(pool: QueryPool, page_html: str | None = None, *, base: str = "http://127.0.0.1:8000/",
+               draw=None) -> Starlette:
+    """The ASGI app answering on ``/sparql``, ``/``, ``/id/…``, ``/ontology``, ``/search``, ``/static/…`` and
+    ``/draw`` with ``pool`` (started).
 
     ``base`` is the server's public URL (``serve --base``): the service description names
     ``<base>sparql``, and pages link to paths under its path.
+    ``draw``: a module-level function ``(build_dir, iris, depth) -> (body, media type, nodes)``
+    for ``/draw`` (policykg.viz.draw.draw_page, handed in by the CLI); without it ``/draw`` is 404.
     """
     base = base if base.endswith("/") else base + "/"
     prefix = urllib.parse.urlsplit(base).path or "/"
@@ -305,18 +378,44 @@ def create_app(pool: QueryPool, page_html: str | None = None, *, base: str = "ht
         return Response(ontology.body(media), media_type=_content_type(media), headers={"Vary": "Accept"})
 
     async def page(request: Request) -> Response:
-        return HTMLResponse(page_html if page_html is not None else _page())
+        return HTMLResponse(page_html if page_html is not None else _page(), headers=security_headers(PAGE_CSP))
+
+    async def static(request: Request) -> Response:
+        found = files.get(request.path_params["path"])
+        if found is None:
+            return _text(404, "no such file")
+        body, media, etag = found
+        headers = {**security_headers(PAGE_CSP), "ETag": etag, "Cache-Control": "public, max-age=86400"}
+        if etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=headers)
+        return Response(body, media_type=media, headers=headers)
+
+    async def draw_route(request: Request) -> Response:
+        if draw is None:
+            return _text(404, "/draw is not available here (policykg serve provides it)")
+        try:
+            iris, depth = draw_request(request)
+            answer = await run_in_threadpool(pool.run, Job("", ("text/html",), call=(draw, (iris, depth))))
+        except _Refused as e:
+            return _text(e.status, str(e))
+        except _POOL_ERRORS as e:
+            return _text(_status(e), str(e))
+        body = answer.body.decode("utf-8")
+        return HTMLResponse(body, headers={**security_headers(inline_csp(body)), "X-PolicyKG-Nodes": str(answer.rows)})
 
     middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],
                              allow_headers=["Accept", "Content-Type"],
-                             expose_headers=["X-PolicyKG-Rows", "X-PolicyKG-Seconds"], max_age=600)]
+                             expose_headers=["X-PolicyKG-Rows", "X-PolicyKG-Seconds"], max_age=600),
+                  Middleware(_SecurityHeaders)]
     index = query_index()
+    files = static_files()
     routes = [Route("/sparql", sparql, methods=["GET", "POST"]), Route("/", page, methods=["GET"]),
               Route("/queries", queries, methods=["GET"]), Route("/queries/{name}", named, methods=["GET"]),
               Route("/queries/entity/{name}", entity_query, methods=["GET"]),
               Route("/id/{path:path}", entity, methods=["GET"]), Route("/ontology", vocabulary, methods=["GET"]),
               Route("/ontology.{suffix}", vocabulary, methods=["GET"])]
     routes.append(Route("/search", search_endpoint(pool.build_dir), methods=["GET"]))
+    routes += [Route("/static/{path:path}", static, methods=["GET"]), Route("/draw", draw_route, methods=["GET"])]
     return Starlette(routes=routes, middleware=middleware)
 
 
@@ -351,11 +450,12 @@ def _check_port(host: str, port: int) -> None:
 
 def serve(build_dir: Path | None, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 2,
           timeout: float = 10.0, max_rows: int = 10_000, allow_remote: bool = False, worker_memory: int = 2048,
-          announce=lambda message: None, base: str | None = None, chart=None) -> None:
+          announce=lambda message: None, base: str | None = None, chart=None, draw=None) -> None:
     """Run the endpoint until interrupted. A non-loopback ``host`` needs ``allow_remote``.
 
     ``base``: the public URL the server is reached at (default ``http://HOST:PORT/``);
     ``chart(store, kind, iri)``: draws the entity pages' budget charts (``policykg.viz.chart.entity_chart_svg``);
+    ``draw``: the function behind ``/draw`` (see :func:`create_app`);
     ``worker_memory``: MiB of address space per query worker (0: no cap).
     """
     if not is_loopback(host) and not allow_remote:
@@ -371,7 +471,7 @@ def serve(build_dir: Path | None, *, host: str = "127.0.0.1", port: int = 8000, 
     pool = QueryPool(build_dir or default_build_dir(), workers=workers, timeout=timeout, max_rows=max_rows,
                      memory_mb=worker_memory, chart=chart).start()
     try:
-        app = create_app(pool, _page(), base=base)
+        app = create_app(pool, _page(), base=base, draw=draw)
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
         server = uvicorn.Server(config)
         announce(f"policykg SPARQL endpoint: http://{shown}:{port}/sparql  (query page: http://{shown}:{port}/)\n"

@@ -201,10 +201,12 @@ def _documents(g: nx.DiGraph) -> list[str]:
 
 def project(view: str, ds: Graph, *, entity: str | None = None, depth: int = 1,
             fiscal_year: int | None = None, kind: str = "initial",
-            years: tuple[int, int] | None = None, agency: str | None = None) -> nx.DiGraph:
+            years: tuple[int, int] | None = None, agency: str | None = None,
+            entities: tuple[str, ...] = ()) -> nx.DiGraph:
     """The networkx projection of ``view`` (one of :data:`VIEWS`) of the built graph ``ds``.
 
-    ``entity``/``depth`` for ``entity``; ``fiscal_year``/``kind`` for ``funding``;
+    ``entity``/``depth`` for ``entity`` (or ``entities``: several seeds, the union of their
+    neighbourhoods, e.g. the entity IRIs of a query result); ``fiscal_year``/``kind`` for ``funding``;
     ``years`` (from, to) and ``kind`` for ``compare``; ``agency`` (any label) limits
     ``overview`` and ``compare`` to one agency's measures.
     """
@@ -228,17 +230,22 @@ def project(view: str, ds: Graph, *, entity: str | None = None, depth: int = 1,
                 _add_edge(g, m, ag, "agency")
         g.graph.update(title="法令と施策 / Laws and articles → measures → agencies")
     elif view == "entity":
-        if not entity:
+        seeds = (entity,) if entity else tuple(entities)
+        if not seeds:
             raise QueryError("the entity view needs an entity (e.g. --entity NICT)")
         full = _relation_graph(facts, ("agency", "implementedBy", "program", "operatedBy", "legalBasis"))
         _funding_edges(full, facts, None, kind)
-        centre = short_id(index.resolve("entity", entity, param="entity"))
-        if centre not in full:
-            _add_node(full, facts, centre)
-        g = nx.DiGraph(nx.ego_graph(full, centre, radius=depth, undirected=True))
-        g.nodes[centre]["centre"] = True
-        g.graph.update(title=f"{g.nodes[centre]['label_ja']} の周辺（深さ {depth}） / neighbourhood, depth {depth}",
-                       centre=centre)
+        centres = list(dict.fromkeys(short_id(index.resolve("entity", e, param="entity")) for e in seeds))
+        for centre in centres:
+            if centre not in full:
+                _add_node(full, facts, centre)
+        g = nx.compose_all([nx.DiGraph(nx.ego_graph(full, c, radius=depth, undirected=True)) for c in centres])
+        for centre in centres:
+            g.nodes[centre]["centre"] = True
+        centre = centres[0]
+        name = g.nodes[centre]["label_ja"] if len(centres) == 1 else f"{len(centres)} 件"
+        what = "neighbourhood" if len(centres) == 1 else f"neighbourhood of {len(centres)} entities"
+        g.graph.update(title=f"{name} の周辺（深さ {depth}） / {what}, depth {depth}", centre=centre)
     elif view == "funding":
         fy = fiscal_year or max((int(f["doc_fy"]) for f in facts.flows if f["doc_fy"] is not None), default=0)
         g = nx.DiGraph()
