@@ -305,3 +305,43 @@ def test_entity_view_of_several_seeds_is_the_union_of_their_neighbourhoods(bundl
     assert sorted(n for n, d in both.nodes(data=True) if d.get("centre")) == ["body/nict", MEASURE.removeprefix(ID)]
     assert both.nodes["agency/mhlw"]["label_ja"] == "厚生労働省"  # the measure's agency, one hop away
     assert both.graph["title"] == "2 件 の周辺（深さ 1） / neighbourhood of 2 entities, depth 1"
+
+
+MEASURE_PATH = "id/measure/mic-national-cyber-training-center"
+
+
+@pytest.mark.browser
+@pytest.mark.server
+def test_search_to_entity_page_to_diagram(endpoint: str, context) -> None:
+    """A journalist's path, every page under its own CSP: the search box → the results → the measure's
+    entity page (corpus/000_b360cdfc8cdc379a.txt:12, nisc-budget-fy2025: 【総務省】ナショナルサイバー
+    トレーニングセンターの強化 12.0億円 = 1,200,000,000 yen) → its neighbourhood diagram (/draw).
+    No console error, no request to any other origin."""
+    log = Log(context, endpoint)
+    page = context.new_page()
+    try:
+        page.goto(endpoint)
+        page.fill("#search-q", "トレーニング")
+        page.press("#search-q", "Enter")
+        page.wait_for_load_state("load")
+        assert "/search?q=" in page.url
+        link = page.locator(f'a[href$="{MEASURE_PATH}"]')
+        assert link.count() == 1 and "ナショナルサイバートレーニングセンターの強化" in link.inner_text()
+        link.click()
+        page.wait_for_load_state("load")
+        assert page.url.endswith(MEASURE_PATH)
+        assert page.locator("h1").inner_text() == "ナショナルサイバートレーニングセンターの強化"
+        text = page.inner_text("body")
+        assert "1,200,000,000" in text and "12.0億円" in text and "nisc-budget-fy2025" in text
+        row = page.locator("tr", has_text="1,200,000,000").filter(has_text="nisc-budget-fy2025").first
+        assert "12" in row.inner_text() and "【総務省】ナショナルサイバートレーニングセンターの強化" in row.inner_text()
+        assert page.locator("svg").count() >= 1  # the budget series chart
+        page.click("#draw")
+        page.wait_for_load_state("load")
+        assert "/draw?iri=" in page.url
+        wait_for(page, "window.PKV && PKV.network && PKV.network.body.nodeIndices.length > 1")
+        labels = page.evaluate("PK_DATA.nodes.map(n => n.label)")
+        assert "ナショナルサイバートレーニングセンターの強化" in labels and "総務省" in labels
+    finally:
+        page.close()
+    assert log.elsewhere == [] and log.errors == [], (log.elsewhere, log.errors)
