@@ -329,7 +329,9 @@ def validate(build_dir: Path | None, fmt: str, limit: int) -> None:
 @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write here (atomically) instead of standard output.")
-def report(build_dir: Path | None, fmt: str, out: Path | None) -> None:
+@click.option("--lang", type=click.Choice(["ja", "en"]), default=None,
+              help="Entity names in the tables: en gives English labels (\" [ja]\" where none).")
+def report(build_dir: Path | None, fmt: str, out: Path | None, lang: str | None) -> None:
     """Data-quality report of the built graph: extracted and skipped lines per
     document, the documents' own arithmetic (with tolerances), figures that
     disagree across documents, entities seen only once, new (minted) entities
@@ -339,11 +341,12 @@ def report(build_dir: Path | None, fmt: str, out: Path | None) -> None:
     Example:
       policykg report --out docs/report.md
       policykg report --format html --out docs/report.html
+      policykg report --lang en --out report-en.md
     """
     from policykg.report.checks import collect
     from policykg.report.render import ReportFormat, render
 
-    text = render(collect(build_dir), ReportFormat(fmt))
+    text = render(collect(build_dir, lang=lang), ReportFormat(fmt))
     _emit(text, out)
 
 
