@@ -280,3 +280,16 @@ def test_english_diagram_names_and_units(bundled_dataset: Dataset) -> None:
     [node_ja] = [n for n in net_ja.nodes if n["label"] == "ナショナルサイバートレーニングセンターの強化"]
     assert any("12.0億円" in line for line in node_ja.get("tip", []))
 
+
+
+def test_report_in_english(bundled_build: Path) -> None:
+    """The report's page-vs-table check of nisc-budget-fy2024:81 (17.4億円) and :477 names the measure in English."""
+    from policykg.report.checks import collect
+    from policykg.report.render import ReportFormat, render
+
+    en = render(collect(bundled_build, lang="en"), ReportFormat.MD)
+    ja = render(collect(bundled_build), ReportFormat.MD)
+    row = "| ok | nisc-budget-fy2024 FY2024 initial/enacted Strengthening the National Cyber Training Center | 17.4億円"
+    assert row in en and row not in ja
+    assert row.replace("Strengthening the National Cyber Training Center", "ナショナルサイバートレーニングセンターの強化") in ja
+    assert ja == (Path(__file__).parents[1] / "docs" / "report.md").read_text(encoding="utf-8")
