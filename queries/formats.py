@@ -159,8 +159,10 @@ def with_unit_columns(result: Result, unit: Unit | str) -> Result:
     >>> r = Result("SELECT")
     >>> r.vars = [Variable("measure"), Variable("amount_jpy")]
     >>> r.bindings = [{Variable("measure"): Literal("m"), Variable("amount_jpy"): Literal(1_200_000_000)}]
-    >>> [str(v) for v in with_unit_columns(r, "billion").vars], [str(t) for t in next(iter(with_unit_columns(r, "oku")))]
-    (['measure', 'amount_jpy', 'amount_billion'], ['m', '1200000000', '12'])
+    >>> [str(v) for v in with_unit_columns(r, "billion").vars]
+    ['measure', 'amount_jpy', 'amount_billion']
+    >>> [str(t) for t in next(iter(with_unit_columns(r, "oku")))]
+    ['m', '1200000000', '12']
     """
     unit = Unit(unit)
     names = [str(v) for v in result.vars or ()]
