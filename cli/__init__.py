@@ -12,10 +12,15 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from policykg.errors import EXIT_MEANINGS, ExitCode, PolicyKGError
+from policykg.money import Unit
+
+if TYPE_CHECKING:
+    from policykg.queries.run import NamedQuery
 
 
 def exit_codes_text(*codes: ExitCode) -> str:
@@ -55,6 +60,18 @@ def _emit(text: str, out: Path | None) -> None:
 
     atomic_write(out, [text])
     click.echo(f"wrote {out}", err=True)
+
+
+def _lang_param(values: dict[str, str], lang: str | None, nq: NamedQuery) -> None:
+    """``--lang``: sugar for ``--param lang=…``, for a query that declares a lang parameter."""
+    if lang is None:
+        return
+    if "lang" in values:
+        raise click.BadParameter("give the label language once: --lang or --param lang=…", param_hint="--lang")
+    if not any(p.name == "lang" for p in nq.params):
+        raise click.BadParameter(f"query {nq.name!r} has no lang parameter (see `policykg query {nq.name} --list`)",
+                                 param_hint="--lang")
+    values["lang"] = lang
 
 
 def _params(items: tuple[str, ...]) -> dict[str, str]:
@@ -179,8 +196,13 @@ def export(build_dir: Path | None, fmt: str, out: Path | None) -> None:
 @build_dir_option
 @click.option("--backend", type=click.Choice(["auto", "rdflib", "oxigraph", "oxigraph-disk"]), default="auto",
               show_default=True, help="Query engine: auto is Oxigraph in memory, or on disk when memory is short.")
+@click.option("--lang", type=click.Choice(["ja", "en"]), default=None,
+              help="Label language (the query's lang parameter): en gives English labels, the Japanese one + "
+                   "\" [ja]\" where an entity has none.")
+@click.option("--unit", type=click.Choice([u.value for u in Unit]), default=None,
+              help="Add, after each *_jpy column, the amount in this unit (oku = 億円) as an exact decimal.")
 def query(name: str | None, params: tuple[str, ...], fmt: str, list_: bool, build_dir: Path | None,
-          backend: str) -> None:
+          backend: str, lang: str | None, unit: str | None) -> None:
     """Run a named SPARQL query, or any .rq file, on the built graph.
 
     Parameters are bound as RDF terms, never pasted into the query text; an
@@ -196,8 +218,10 @@ def query(name: str | None, params: tuple[str, ...], fmt: str, list_: bool, buil
       policykg query body-activity --param body=IPA --format json
       policykg query ./my-query.rq --format tsv
       policykg query totals --backend oxigraph
+      policykg query budget-lines --lang en --unit billion --param fiscal_year=2025
     """
     from policykg.graph.backends import open_store
+    from policykg.queries.formats import with_unit_columns
     from policykg.queries.run import format_result, list_queries, load_query, run_query
 
     if list_:
@@ -215,9 +239,10 @@ def query(name: str | None, params: tuple[str, ...], fmt: str, list_: bool, buil
         raise click.UsageError("give a query NAME or FILE.rq (see `policykg query --list`)")
     values = _params(params)
     nq = load_query(name)
+    _lang_param(values, lang, nq)
     store = open_store(build_dir, backend)
     result = run_query(store, nq, values)
-    click.echo(format_result(result, fmt), nl=False)
+    click.echo(format_result(with_unit_columns(result, unit) if unit else result, fmt), nl=False)
     if not len(result):
         from policykg.queries.explain import explain_empty
 
@@ -268,7 +293,12 @@ def search(text: str, limit: int, fmt: str, build_dir: Path | None) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The file to write (atomically).")
 @build_dir_option
-def table(params: tuple[str, ...], fmt: str | None, shape: str, out: Path, build_dir: Path | None) -> None:
+@click.option("--lang", type=click.Choice(["ja", "en"]), default=None,
+              help="Label language of agencies, measures and successors (en: English, \" [ja]\" where none).")
+@click.option("--unit", type=click.Choice([u.value for u in Unit]), default=None,
+              help="Long form: add amount_<unit> after amount_jpy, the amount as an exact decimal (oku = 億円).")
+def table(params: tuple[str, ...], fmt: str | None, shape: str, out: Path, build_dir: Path | None,
+          lang: str | None, unit: str | None) -> None:
     """Write the reconciled budget table (the budget-table query) as CSV or XLSX.
 
     One preferred figure per measure × fiscal year × budget kind × status (README:
@@ -285,13 +315,17 @@ def table(params: tuple[str, ...], fmt: str | None, shape: str, out: Path, build
       policykg table --shape wide --out budget-wide.csv
       policykg table -p agency=総務省 --out mic.xlsx
       policykg table -p successor=産業サイバーセキュリティ対策の強化に向けた環境整備事業 --out meti.csv
+      policykg table --lang en --unit oku --out budget-en.csv
     """
     from policykg.graph.backends import open_store
-    from policykg.queries.table import Shape, TableFormat, export_table
+    from policykg.queries.run import load_query
+    from policykg.queries.table import QUERY, Shape, TableFormat, export_table
 
     fmt = fmt or ("xlsx" if out.suffix.lower() == ".xlsx" else "csv")
+    values = _params(params)
+    _lang_param(values, lang, load_query(QUERY))
     written = export_table(open_store(build_dir, "auto"), out, fmt=TableFormat(fmt), shape=Shape(shape),
-                           params=_params(params))
+                           params=values, unit=Unit(unit) if unit else None)
     click.echo(f"wrote {written.path} ({written.rows} figures, {written.measures} measures)")
 
 
@@ -325,7 +359,9 @@ def validate(build_dir: Path | None, fmt: str, limit: int) -> None:
 @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write here (atomically) instead of standard output.")
-def report(build_dir: Path | None, fmt: str, out: Path | None) -> None:
+@click.option("--lang", type=click.Choice(["ja", "en"]), default=None,
+              help="Entity names in the tables: en gives English labels (\" [ja]\" where none).")
+def report(build_dir: Path | None, fmt: str, out: Path | None, lang: str | None) -> None:
     """Data-quality report of the built graph: extracted and skipped lines per
     document, the documents' own arithmetic (with tolerances), figures that
     disagree across documents, entities seen only once, new (minted) entities
@@ -335,11 +371,12 @@ def report(build_dir: Path | None, fmt: str, out: Path | None) -> None:
     Example:
       policykg report --out docs/report.md
       policykg report --format html --out docs/report.html
+      policykg report --lang en --out report-en.md
     """
     from policykg.report.checks import collect
     from policykg.report.render import ReportFormat, render
 
-    text = render(collect(build_dir), ReportFormat(fmt))
+    text = render(collect(build_dir, lang=lang), ReportFormat(fmt))
     _emit(text, out)
 
 

@@ -147,4 +147,9 @@ class PK(DefinedNamespace):
     InclusiveFigure: URIRef
     ContradictsOwnDocument: URIRef
     inferred: URIRef
+    LabelTranslation: URIRef
+    labelOrigin: URIRef
+    LabelOrigins: URIRef
+    DocumentLabel: URIRef
+    PolicykgTranslation: URIRef
     inferenceNote: URIRef

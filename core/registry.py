@@ -29,7 +29,7 @@ from pathlib import Path
 from policykg.errors import RegistryError, UnknownEntityError
 from policykg.normalize import nfkc, squash
 
-__all__ = ["DEFAULT_PATH", "Entity", "Kind", "Link", "Registry", "lookup_key"]
+__all__ = ["DEFAULT_PATH", "TRANSLATED_BY", "Entity", "Kind", "Link", "Registry", "lookup_key"]
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,9 @@ class Kind(str, Enum):
     MEASURE = "measure"
     AREA = "area"
 
+
+#: The value of ``label_en_by`` for an English label policykg translated (none printed in the corpus).
+TRANSLATED_BY = "policykg"
 
 #: Kinds in which a ``parent`` key of an entity of each kind is looked up.
 _PARENT_KINDS: dict[Kind, tuple[Kind, ...]] = {
@@ -87,6 +90,10 @@ class Entity:
     # law: article number -> its caption (見出し, 「所掌事務等」), with the lines that tie them to the law
     captions: tuple[tuple[str, str], ...] = ()
     caption_sources: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Where label_en comes from: the lines that print it (the document's own English) or,
+    # for a name the corpus never prints in English, label_en_by = "policykg" (our translation)
+    label_en_sources: tuple[str, ...] = ()
+    label_en_by: str = ""
 
     def names(self) -> tuple[str, ...]:
         """Label(s) and aliases: every string this entity is found by."""
@@ -174,7 +181,7 @@ def _entity(kind: Kind, raw: dict, origin: str) -> Entity:
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", raw["key"]):
         raise RegistryError(f"{origin}: key is not an ASCII slug: {raw['key']!r}")
     key = raw["key"]
-    citations = [*raw.get("sources", ()), *raw.get("parent_sources", ())]
+    citations = [*raw.get("sources", ()), *raw.get("parent_sources", ()), *raw.get("label_en_sources", ())]
     for name in ("continues_sources", "caption_sources"):
         table = raw.get(name, {})
         if not isinstance(table, dict):
@@ -184,7 +191,7 @@ def _entity(kind: Kind, raw: dict, origin: str) -> Entity:
         if not isinstance(source, str) or not _SOURCE_RE.fullmatch(source):
             raise RegistryError(f"{origin}: {key}: bad source citation {source!r}")
     values = dict(raw)
-    for name in ("aliases", "continues", "sources", "parent_sources"):
+    for name in ("aliases", "continues", "sources", "parent_sources", "label_en_sources"):
         values[name] = tuple(raw.get(name, ()))
     for name in ("continues_sources", "caption_sources"):
         values[name] = tuple(sorted((k, tuple(v)) for k, v in raw.get(name, {}).items()))
@@ -210,6 +217,14 @@ def _check_evidence(e: Entity, origin: str) -> None:
         refuse(f"continues_sources for measures it does not continue: {sorted(extra)}")
     if extra := {k for k, _ in e.continues_inferred} - cited:
         refuse(f"continues_inferred without continues_sources: {sorted(extra)}")
+    if e.label_en_by not in ("", TRANSLATED_BY):
+        refuse(f"label_en_by is {e.label_en_by!r}; the one translator is {TRANSLATED_BY!r}")
+    if (e.label_en_by or e.label_en_sources) and not e.label_en:
+        refuse("label_en_by or label_en_sources without a label_en")
+    if e.label_en_by and e.label_en_sources:
+        refuse("label_en is either printed (label_en_sources) or policykg's translation (label_en_by), not both")
+    if e.label_en and not (e.label_en_by or e.label_en_sources):
+        refuse("label_en without its origin: label_en_sources (the lines printing it) or label_en_by = \"policykg\"")
     if (e.captions or e.caption_sources) and e.kind is not Kind.LAW:
         refuse("captions are for laws")
     if extra := {k for k, _ in e.caption_sources} - {k for k, _ in e.captions}:

@@ -149,6 +149,7 @@ def registry_graph(g: Graph, registry: Registry, *, cite: Collection[str] | None
             if e.label_en:
                 g.add((iri, SKOS.prefLabel, Literal(e.label_en, lang="en")))
                 g.add((iri, RDFS.label, Literal(e.label_en, lang="en")))
+                _label_origin(g, e, iri, cite)
             for alias in e.aliases:
                 if alias not in (e.label_ja, e.label_en):
                     g.add((iri, SKOS.altLabel, Literal(alias)))
@@ -202,6 +203,36 @@ def _registry_links(g: Graph, registry: Registry, e: Entity, iri: URIRef,
         doc_id, _, _ = source.partition(":")
         g.add((iri, PROV.wasDerivedFrom, doc_iri(doc_id)))
     return uncited
+
+
+def _label_origin(g: Graph, e: Entity, iri: URIRef, cite: Collection[str] | None) -> None:
+    """Where the English prefLabel comes from, as data in the registry graph.
+
+    A label printed in a document is an ``rdf:Statement`` per cited line (its document
+    and line, ``pk:labelOrigin pk:DocumentLabel``); policykg's translation of a name no
+    document prints in English is a ``pk:LabelTranslation`` with ``pk:labelOrigin
+    pk:PolicykgTranslation`` (it cites no line: nobody printed it).
+    """
+    label = Literal(e.label_en, lang="en")
+    local = iri.removeprefix(str(ID))
+    if e.label_en_by:
+        node = ID[f"stmt/registry/{local}/prefLabel/en"]
+        for prop, value in ((RDF.type, PK.LabelTranslation), (RDF.subject, iri), (RDF.predicate, SKOS.prefLabel),
+                            (RDF.object, label), (PK.labelOrigin, PK.PolicykgTranslation)):
+            g.add((node, prop, value))
+        return
+    for source in e.label_en_sources:
+        doc_id, _, span = source.partition(":")
+        if cite is not None and doc_id not in cite:
+            continue
+        first, _, last = span.partition("-")
+        node = ID[f"stmt/registry/{local}/prefLabel/en/{doc_id}/L{span}"]
+        for prop, value in ((RDF.type, RDF.Statement), (RDF.subject, iri), (RDF.predicate, SKOS.prefLabel),
+                            (RDF.object, label), (PK.labelOrigin, PK.DocumentLabel),
+                            (PROV.wasDerivedFrom, doc_iri(doc_id)),
+                            (PK.line, Literal(int(first), datatype=XSD.integer)),
+                            (PK.endLine, Literal(int(last or first), datatype=XSD.integer))):
+            g.add((node, prop, value))
 
 
 def _registry_statement(g: Graph, triple: tuple[URIRef, URIRef, URIRef], source: str, inferred: str) -> None:

@@ -18,10 +18,11 @@ import re
 import unicodedata
 from enum import Enum
 
-from rdflib import XSD, BNode, Literal, URIRef
+from rdflib import XSD, BNode, Literal, URIRef, Variable
 from rdflib.query import Result
 
 from policykg.errors import QueryError
+from policykg.money import Unit, in_unit
 from policykg.namespace import ID, PK
 
 
@@ -148,3 +149,35 @@ def to_table(result: Result) -> str:
         out.append("  ".join(_pad(c, w, num) for c, w, num in zip(r, widths, numeric)).rstrip())
     out.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")
     return "\n".join(out) + "\n"
+
+
+def with_unit_columns(result: Result, unit: Unit | str) -> Result:
+    """``result`` with, after each ``*_jpy`` column, the amount in ``unit`` as an exact decimal string
+    (column ``amount_jpy`` → ``amount_oku`` …; empty where the yen cell is empty). Rows and other
+    columns are unchanged.
+
+    >>> r = Result("SELECT")
+    >>> r.vars = [Variable("measure"), Variable("amount_jpy")]
+    >>> r.bindings = [{Variable("measure"): Literal("m"), Variable("amount_jpy"): Literal(1_200_000_000)}]
+    >>> [str(v) for v in with_unit_columns(r, "billion").vars]
+    ['measure', 'amount_jpy', 'amount_billion']
+    >>> [str(t) for t in next(iter(with_unit_columns(r, "oku")))]
+    ['m', '1200000000', '12']
+    """
+    unit = Unit(unit)
+    names = [str(v) for v in result.vars or ()]
+    added = {n: f"{n.removesuffix('_jpy')}_{unit.value}" for n in names if n.endswith("_jpy")}
+    if clash := [a for a in added.values() if a in names]:
+        raise QueryError(f"--unit {unit.value}: the query already has a column {clash[0]!r}")
+    out = Result("SELECT")
+    out.vars = [Variable(v) for n in names for v in (n, *([added[n]] if n in added else []))]
+    rows = []
+    for row in result:
+        values = dict(zip(result.vars, row, strict=True))
+        for n, extra in added.items():
+            yen = values.get(Variable(n))
+            if yen is not None:
+                values[Variable(extra)] = Literal(in_unit(str(yen), unit))
+        rows.append({k: v for k, v in values.items() if v is not None})
+    out.bindings = rows
+    return out

@@ -36,6 +36,7 @@ from rdflib import DCTERMS, Literal
 from policykg.errors import ExitCode, PolicyKGError
 from policykg.graph.backends import Store
 from policykg.graph.store import FILE_MODE
+from policykg.money import Unit, in_unit
 from policykg.namespace import PK
 from policykg.sources import corpus_folders_from_env, load_corpus, read_text
 
@@ -97,6 +98,17 @@ def budget_table(store: Store, params: Mapping[str, str] | None = None) -> Table
     names = [str(v) for v in result.vars]
     rows = tuple(tuple(_value(row[i]) for i in range(len(names))) for row in result)
     return Table(tuple(names), rows)
+
+
+def with_unit(table: Table, unit: Unit) -> Table:
+    """``table`` with ``amount_<unit>`` after ``amount_jpy``: the amount as an exact decimal string.
+
+    >>> with_unit(Table(("measure", "amount_jpy"), (("m", 1_584_000_000), ("n", None))), Unit.OKU).rows
+    (('m', 1584000000, '15.84'), ('n', None, None))
+    """
+    at = table.columns.index("amount_jpy") + 1
+    rows = tuple((*r[:at], None if r[at - 1] is None else in_unit(r[at - 1], unit), *r[at:]) for r in table.rows)
+    return Table((*table.columns[:at], f"amount_{Unit(unit).value}", *table.columns[at:]), rows)
 
 
 def column_name(fiscal_year: int, budget: str, status: str, supplement: int | None = None) -> str:
@@ -256,15 +268,18 @@ class Written:
 
 
 def export_table(store: Store, out: Path, *, fmt: TableFormat, shape: Shape = Shape.LONG,
-                 params: Mapping[str, str] | None = None) -> Written:
+                 params: Mapping[str, str] | None = None, unit: Unit | None = None) -> Written:
     """Run ``budget-table`` with ``params`` and write it to ``out`` (atomically).
 
     CSV: the ``shape`` asked for. XLSX: the sheets ``long``, ``wide`` and ``sources``; the workbook
-    opens on the ``shape`` sheet.
+    opens on the ``shape`` sheet. ``unit``: the long form gains ``amount_<unit>`` after
+    ``amount_jpy``, the amount as an exact decimal string (:func:`policykg.money.in_unit`).
     """
     fmt, shape = TableFormat(fmt), Shape(shape)
     long = budget_table(store, params)
     broad = wide(long)
+    if unit is not None:
+        long = with_unit(long, unit)
     if fmt is TableFormat.CSV:
         data = csv_bytes(long if shape is Shape.LONG else broad)
     else:

@@ -162,13 +162,14 @@ def half_unit(number: str, unit: str) -> Decimal:
     return Decimal(UNIT_YEN[unit]) * Decimal(1).scaleb(-decimals) / 2
 
 
-def _q(ds: Dataset, name: str):
-    return run_query(ds, load_query(query_dir() / REPORT_QUERIES / f"{name}.rq"))
+def _q(ds: Dataset, name: str, lang: str | None = None):
+    """A report query; ``lang`` (en) for the queries whose labels the report's tables show."""
+    return run_query(ds, load_query(query_dir() / REPORT_QUERIES / f"{name}.rq"), {"lang": lang} if lang else {})
 
 
-def _figures(ds: Dataset) -> list[Figure]:
+def _figures(ds: Dataset, lang: str | None = None) -> list[Figure]:
     out = []
-    for r in _q(ds, "figures"):
+    for r in _q(ds, "figures", lang):
         out.append(Figure(
             source=str(r.source), line=int(r.line), scope_iri=str(r.scope_iri), scope=str(r.scope or r.scope_iri),
             scope_kind=str(r.scope_kind), area_iri=str(r.area_iri or ""), area=int(r.area) if r.area else None,
@@ -314,12 +315,12 @@ def disagreements(figures: list[Figure]) -> list[Disagreement]:
                                         d.budget, d.a.source, d.b.source))
 
 
-def _entities(ds: Dataset) -> tuple[list[Entity], list[Entity]]:
+def _entities(ds: Dataset, lang: str | None = None) -> tuple[list[Entity], list[Entity]]:
     cites: dict[str, set[tuple[str, int]]] = defaultdict(set)
     for r in _q(ds, "entity-citations"):
         cites[str(r.entity)].add((str(r.source), int(r.line)))
     once, never = [], []
-    for r in _q(ds, "entities"):
+    for r in _q(ds, "entities", lang):
         found = tuple(f"{doc}:{line}" for doc, line in sorted(cites.get(str(r.entity), ())))
         e = Entity(str(r.entity), str(r["class"]).rsplit("#", 1)[-1], str(r.label), found)
         if len(found) == 1:
@@ -340,13 +341,15 @@ def _documents(ds: Dataset, build_report: BuildReportFile) -> list[DocumentSumma
             for doc in build_report.documents]
 
 
-def collect(build_dir: Path | None = None) -> QualityReport:
-    """Build the report from the graph (and build report) in ``build_dir``."""
+def collect(build_dir: Path | None = None, *, lang: str | None = None) -> QualityReport:
+    """Build the report from the graph (and build report) in ``build_dir``; ``lang="en"``: the
+    figures' scopes and the entities in the tables by their English labels (the sections on new
+    entities stay Japanese: they propose registry entries)."""
     build_dir = build_dir or default_build_dir()
     ds = load_dataset(build_dir)
     build_report = read_build_report(build_dir)
-    figures = _figures(ds)
-    once, never = _entities(ds)
+    figures = _figures(ds, lang)
+    once, never = _entities(ds, lang)
     checks = (check_listed_vs_area(figures), check_areas_vs_overall(figures), check_shares(ds),
               check_page_vs_table(figures))
     new = new_entities(ds)

@@ -45,15 +45,22 @@ MORE = [
     ("totals", {"rank": "preferred", "scope_kind": "overall"}),
     ("budget-table", {"successor": "meti-industrial-cybersecurity-environment", "source": "nisc-budget-fy2024"}),
 ]
+# lang=en on every query (labels in English, " [ja]" where an entity has none) and lang=ja (as unbound)
+LANG = [(nq.name, {**_example(nq.name), "lang": "en"}) for nq in list_queries()] + [
+    ("budget-lines", {"lang": "ja", "fiscal_year": "2025"}),
+    ("budget-by-agency", {"lang": "en"}),
+    ("funding-flows", {"lang": "en", "funder": "経済産業省"}),
+]
 CASES = (
     [(nq.name, _example(nq.name)) for nq in list_queries()]
     + [(nq.name, {}) for nq in list_queries() if nq.name not in NEEDS_PARAMS | {"yoy-change"}]
     + MORE
+    + LANG
 )
 
 
 def test_cases_cover_every_query() -> None:
-    assert len(CASES) == 18 + 14 + 16
+    assert len(CASES) == 18 + 14 + 16 + 18 + 3
     assert {name for name, _ in CASES} == {nq.name for nq in list_queries()}
 
 

@@ -55,7 +55,9 @@ def relations(g: Graph) -> set[tuple]:
     """The relations of one graph (see the module docstring)."""
     documents = set(g.subjects(RDF.type, PK.SourceDocument))
     cited = set(g.subjects(PK.line, None))
-    return {(s, p, o) for s, p, o in g if p != RDF.type and is_entity(o) and s not in cited and s not in documents}
+    # policykg's translation of a label (pk:LabelTranslation) is no relation and has no line: no document printed it
+    translations = set(g.subjects(RDF.type, PK.LabelTranslation))
+    return {(s, p, o) for s, p, o in g if p != RDF.type and is_entity(o) and s not in cited | documents | translations}
 
 
 def statements(g: Graph) -> dict[tuple, list[dict]]:

@@ -69,13 +69,14 @@ def test_funding_edges_width_and_label_from_the_flows_own_amount(ds: Dataset) ->
     assert (stated["amount_stated"], stated["amount_jpy"], stated["printed"]) == (True, 1_930_000_000, "19.3億円")
     unstated = g.edges["measure/mext-higher-education-security-human-resources", "body/national-universities"]
     assert (unstated["amount_stated"], unstated["amount_jpy"]) == (False, None)
-    for lang, not_stated in (("ja", "金額の記載なし"), ("en", "amount not stated")):
+    # in English the amount is in English units, from the yen (1,930,000,000 yen = ¥1.93 bn)
+    for lang, not_stated, amount in (("ja", "金額の記載なし", "19.3億円"), ("en", "amount not stated", "¥1.93 bn")):
         net, _ = to_network(g, lang=lang)
         keys = {e["id"]: e["key"] for e in net.nodes}
         edges = {(keys[e["from"]], keys[e["to"]]): e for e in net.edges}
         drawn = edges["measure/meti-industrial-cybersecurity-promotion", "body/ipa"]
-        assert drawn["label"].endswith(" · 19.3億円") and drawn["width"] > 1 and "dashes" not in drawn
-        assert drawn["tip"][0].endswith(", FY2020, 19.3億円")
+        assert drawn["label"].endswith(f" · {amount}") and drawn["width"] > 1 and "dashes" not in drawn
+        assert drawn["tip"][0].endswith(f", FY2020, {amount}")
         dashed = edges["measure/mext-higher-education-security-human-resources", "body/national-universities"]
         assert dashed["dashes"] is True and dashed["label"].endswith(f" · {not_stated}") and "width" not in dashed
         assert dashed["tip"][0].endswith(f", FY2020, {not_stated}")

@@ -29,6 +29,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyvis.network import Network
 
 from policykg.money import oku_display as oku
+from policykg.money import yen_en
 
 from .layers import group_label, layered_layout, wrap
 
@@ -149,13 +150,14 @@ def _node_tip(d: dict, lang: str) -> list[str]:
         lines.append(other)
     if d.get("change"):
         c = CHANGES[d["change"]]
-        lines.append(f"{c[2] if en else c[1]}: {oku(d.get('amount_a'))} ({d.get('figure_a') or '—'}) → "
-                     f"{oku(d.get('amount_b'))} ({d.get('figure_b') or '—'})")
+        money = yen_en if en else oku
+        lines.append(f"{c[2] if en else c[1]}: {money(d.get('amount_a'))} ({d.get('figure_a') or '—'}) → "
+                     f"{money(d.get('amount_b'))} ({d.get('figure_b') or '—'})")
     if d.get("budget"):
         lines.append("budget series:" if en else "予算額の推移:")
         for f in sorted(d["budget"], key=lambda f: (f["fy"], f["kind"], f["source"], f["line"])):
             kind = KIND_NAMES.get(f["kind"], (f["kind"], f["kind"]))[1 if en else 0]
-            amount = f["printed"] or oku(f["amount_jpy"])
+            amount = yen_en(f["amount_jpy"]) if en else f["printed"] or oku(f["amount_jpy"])
             note = (" (part of a larger sum)" if en else "（内数）") if f["inclusive"] else ""
             lines.append(f"  FY{f['fy']} {kind} {f['status']}: {amount}{note} — {f['where']}")
     return lines
@@ -186,8 +188,9 @@ def _edge_tip(d: dict, lang: str, u: str, v: str, g: nx.DiGraph) -> list[str]:
 
 
 def _amount_text(yen: int, printed: str, upper_bound: bool, en: bool) -> str:
-    """A flow's amount for a label: as printed where there is one; 「…の内数」 as an upper bound."""
-    text = printed or oku(yen)
+    """A flow's amount for a label: as printed where there is one (in English: ¥… bn or mn, from the
+    yen); 「…の内数」 as an upper bound."""
+    text = yen_en(yen) if en else printed or oku(yen)
     if upper_bound:
         return f"at most {text} (part of it)" if en else f"{text}の内数"
     return text
