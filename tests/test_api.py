@@ -223,6 +223,13 @@ def test_policykg_search_command(bundled_build: Path) -> None:
     run = CliRunner().invoke(main, ["search", "トレーニング", "--build-dir", str(bundled_build)],
                              catch_exceptions=False)
     assert run.exit_code == 0 and "/id/measure/mic-national-cyber-training-center" in run.stdout
+    # the measure's English label (policykg's translation, core/data/registry.toml), partial and any case
+    run = CliRunner().invoke(main, ["search", "training", "--format", "json", "--build-dir", str(bundled_build)],
+                             catch_exceptions=False)
+    hits = {h["iri"]: h for h in json.loads(run.stdout)["hits"]}
+    measure = hits["https://w3id.org/policykg/id/measure/mic-national-cyber-training-center"]
+    assert measure["label_en"] == "Strengthening the National Cyber Training Center"
+    assert measure["label_ja"] == "ナショナルサイバートレーニングセンターの強化"
     run = CliRunner().invoke(main, ["search", "Internal Affairs", "--format", "json", "--build-dir",
                                     str(bundled_build)], catch_exceptions=False)
     first = json.loads(run.stdout)["hits"][0]
