@@ -243,6 +243,19 @@ class EntityPage:
         return sorted(dict.fromkeys(t["o"].value for t in self.triples if t["p"].value == _SKOS + "prefLabel"
                                     and isinstance(t["o"], ox.Literal) and t["o"].language == lang))
 
+    def _english_origin(self) -> str:
+        """Whether the English label is printed in a document (with its line) or policykg's translation."""
+        notes = []
+        for st in self.statements:
+            if st["predicate"].value != _SKOS + "prefLabel" or not isinstance(st["object"], ox.Literal) \
+                    or st["object"].language != "en":
+                continue
+            if st["source"] is None:
+                notes.append("policykg's translation, not an official name")
+            else:
+                notes.append(f"as printed at {st['source'].value}:{_int(st['line'])}")
+        return f' <small id="label-en-origin">({html.escape("; ".join(dict.fromkeys(notes)))})</small>' if notes else ""
+
     def classes(self) -> list[str]:
         return [t["o"].value for t in self.triples if t["p"].value == _RDF + "type"]
 
@@ -276,7 +289,8 @@ class EntityPage:
                f'<nav><a href="{e(self.links.local("/"))}">SPARQL endpoint</a>'
                f'<a href="{e(self.links.local("/ontology"))}">ontology</a></nav>',
                f'<h1 id="label-ja">{e(" / ".join(ja) or "—")}</h1>',
-               f'<dl><dt>English</dt><dd id="label-en">{e(" / ".join(en) or "—")}</dd>',
+               f'<dl><dt>English</dt><dd><span id="label-en">{e(" / ".join(en) or "—")}</span>'
+               f'{self._english_origin()}</dd>',
                f'<dt>IRI</dt><dd><code id="iri">{e(self.iri)}</code></dd>',
                f'<dt>kind</dt><dd id="kind">{e(self.kind)}: '
                + ", ".join(self.term(ox.NamedNode(c)) for c in self.classes()) + "</dd>",

@@ -111,6 +111,12 @@ def test_html_page_of_a_figure_and_of_an_agency(server: str) -> None:
     assert '<h1 id="label-ja">総務省</h1>' in agency and "<svg" in agency
     assert "/queries/budget-by-agency?agency=" + urllib.parse.quote("https://w3id.org/policykg/id/agency/mic",
                                                                       safe="") in agency
+    # the English label and where it comes from: policykg's translation, or the document's own English
+    measure = requests.get(server + "/id/measure/mic-national-cyber-training-center", timeout=60).text
+    assert '<span id="label-en">Strengthening the National Cyber Training Center</span>' in measure
+    assert "(policykg&#x27;s translation, not an official name)" in measure
+    cyder = requests.get(server + "/id/program/cyder", timeout=60).text  # 000_…txt:595 prints 「CYDER」
+    assert '<span id="label-en">CYDER</span>' in cyder and "(as printed at nisc-budget-fy2025:595)" in cyder
 
 
 @pytest.mark.server
@@ -186,7 +192,7 @@ def test_document_text_is_escaped_and_only_http_iris_link() -> None:
     text = page.render(None)
     assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;&amp;" in text
     assert 'href="javascript' not in text and "&lt;b&gt;x&lt;/b&gt;" in text
-    assert '<h1 id="label-ja">&lt;script&gt;' in text and '<dd id="label-en">—</dd>' in text
+    assert '<h1 id="label-ja">&lt;script&gt;' in text and '<span id="label-en">—</span>' in text
 
 
 def test_w3id_redirects_match_the_graphs_iris() -> None:
