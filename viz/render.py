@@ -31,7 +31,7 @@ from pyvis.network import Network
 from policykg.money import oku_display as oku
 from policykg.money import yen_en
 
-from .layers import group_label, layered_layout, wrap
+from .layers import LABEL_WIDTH, group_label, layered_layout, wrap
 
 log = logging.getLogger(__name__)
 
@@ -210,14 +210,17 @@ def to_network(g: nx.DiGraph, *, lang: str = "ja", max_drawn: int | None = None,
     # The overview is laid out in columns with wrapped labels (viz/layers.py); other views by physics
     # when small, else by the grouped spring layout.
     layered = pos is None and g.graph.get("view") == "overview"
-    wrapped = {n: wrap(_label(d, lang)) for n, d in g.nodes(data=True)} if layered else {}
+    # English names are about twice as long in characters as Japanese ones, and half as wide each:
+    # wrapped wider, so they take as many lines
+    width = LABEL_WIDTH * (1.6 if lang == "en" else 1)
+    wrapped = {n: wrap(_label(d, lang), width) for n, d in g.nodes(data=True)} if layered else {}
     group_pos: dict[int, tuple[float, float]] = {}
     physics = pos is None and not groups and len(g) <= PHYSICS_MAX and not layered
     if layered:
         shapes = {n: CLASSES.get(d.get("cls", ""), CLASSES["Organization"])[1] for n, d in g.nodes(data=True)}
         for item in info:
-            if wrap(item["label"]) != item["label"]:
-                item["wl"] = wrap(item["label"])
+            if wrap(item["label"], width) != item["label"]:
+                item["wl"] = wrap(item["label"], width)
         pos, group_pos = layered_layout(g, groups, info, wrapped, [i.get("wl", i["label"]) for i in info], shapes)
     elif not physics:
         pos = pos or layout(g, groups)
