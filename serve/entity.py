@@ -27,8 +27,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from policykg.errors import PolicyKGError
-from policykg.namespace import ONTOLOGY_IRI, PREFIXES
-from policykg.serve.protocol import TooManyRows
+from policykg.namespace import ONTOLOGY_IRI, PREFIXES  # noqa: F401 (the doctests use ONTOLOGY_IRI)
+from policykg.serve.protocol import TooManyRows, media_ranges
 from policykg.sources import corpus_folders_from_env, load_corpus, read_text
 
 __all__ = ["ENTITY_QUERIES", "EntityNotFound", "PUBLIC_ROOT", "RDF_SUFFIXES", "Linker", "evaluate_entity",
@@ -72,16 +72,7 @@ def pick_format(accept: str | None) -> str:
         return _HTML
     best, best_q = "", 0.0
     offers = (_HTML, "application/xhtml+xml", *RDF_FORMATS)
-    for i, part in enumerate(accept.split(",")):
-        media, *params = [p.strip().lower() for p in part.split(";")]
-        q = 1.0
-        for p in params:
-            key, _, value = p.partition("=")
-            if key.strip() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
+    for media, q in media_ranges(accept):
         if media in ("*/*", "text/*"):
             media = _HTML
         elif media == "application/*":

@@ -18,7 +18,7 @@ import pyoxigraph as ox
 
 from policykg.errors import PolicyKGError, QueryError
 
-__all__ = ["accepted", "check_query", "nesting_depth", "Forbidden", "MAX_NESTING", "FORMAT_ALIASES", "GRAPH_FORMATS", "RESULT_FORMATS",
+__all__ = ["accepted", "media_ranges", "check_query", "nesting_depth", "Forbidden", "MAX_NESTING", "FORMAT_ALIASES", "GRAPH_FORMATS", "RESULT_FORMATS",
            "NotAcceptable", "QueryTimeout", "TooManyRows", "WorkerFailed"]
 
 #: SELECT/ASK result media types, preferred first.
@@ -146,6 +146,29 @@ def check_query(query: str) -> None:
         raise Forbidden("SERVICE is refused: this endpoint does not query other endpoints")
 
 
+def media_ranges(accept: str | None) -> list[tuple[str, float]]:
+    """The media ranges of an ``Accept`` header with their quality, in the header's order (lower case;
+    an unreadable ``q`` is 0).
+
+    >>> media_ranges("text/HTML, application/json;q=0.5, */*;q=x")
+    [('text/html', 1.0), ('application/json', 0.5), ('*/*', 0.0)]
+    """
+    out = []
+    for part in (accept or "").split(","):
+        media, *params = [p.strip().lower() for p in part.split(";")]
+        q = 1.0
+        for p in params:
+            key, _, value = p.partition("=")
+            if key.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if media:
+            out.append((media, q))
+    return out
+
+
 def accepted(accept: str | None) -> tuple[str, ...]:
     """The media types the endpoint can give, in the client's order of preference.
 
@@ -163,19 +186,7 @@ def accepted(accept: str | None) -> tuple[str, ...]:
     """
     if not accept or not accept.strip():
         accept = "*/*"
-    ranges: list[tuple[float, int, str]] = []
-    for i, part in enumerate(accept.split(",")):
-        media, *params = [p.strip() for p in part.split(";")]
-        q = 1.0
-        for p in params:
-            key, _, value = p.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        if media and q > 0:
-            ranges.append((-q, i, media.lower()))
+    ranges = [(-q, i, media) for i, (media, q) in enumerate(media_ranges(accept)) if q > 0]
     out: list[str] = []
     for _, _, media in sorted(ranges):
         major, _, minor = media.partition("/")

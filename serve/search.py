@@ -24,6 +24,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from policykg.errors import QueryError
 from policykg.graph.backends import Backend, open_store
 from policykg.queries.search import SearchIndex
+from policykg.serve.protocol import media_ranges
 
 __all__ = ["MAX_LIMIT", "search_endpoint", "wants_json"]
 
@@ -40,16 +41,7 @@ def wants_json(accept: str | None) -> bool:
     True
     """
     best_json = best_html = 0.0
-    for part in (accept or "").split(","):
-        media, *params = [p.strip().lower() for p in part.split(";")]
-        q = 1.0
-        for p in params:
-            key, _, value = p.partition("=")
-            if key.strip() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
+    for media, q in media_ranges(accept):
         if media in ("application/json", "application/*") or media.endswith("+json"):
             best_json = max(best_json, q)
         elif media in ("text/html", "application/xhtml+xml", "text/*", "*/*"):

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from rdflib import Dataset
 
 from policykg.graph.pipeline import build
 from policykg.graph.store import load_dataset
+from policykg.graph.virtuoso import free_port
 
 
 def _fingerprint(folder: Path) -> dict[str, str]:
@@ -79,3 +86,36 @@ layout = "nisc-budget-pdftext"
 strategy = "2021"
 ''', encoding="utf-8")
     return build(folder / "build", manifest=folder / "manifest.toml", corpus=[]).graph_path.parent
+
+
+@contextlib.contextmanager
+def _serving(build_dir: Path, *options: str, ready: str = "/", wait: float = 120,
+             ) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A real `policykg serve` on a free loopback port: (base URL without a trailing slash, process),
+    once GET ``ready`` answers 200; stopped on exit."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "policykg.cli", "serve", "--build-dir", str(build_dir),
+                             "--port", str(port), *options],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + wait
+    try:
+        while True:
+            assert proc.poll() is None, f"policykg serve exited: {proc.stdout.read()}"
+            try:
+                if requests.get(url + ready, timeout=5).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, f"policykg serve did not come up in {wait:g} s"
+            time.sleep(0.2)
+        yield url, proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def serving():
+    """``with serving(build_dir, *serve options, ready="/path") as (url, process): …`` — see :func:`_serving`."""
+    return _serving

@@ -48,7 +48,7 @@ KNOWN = {
     "policykg.queries": 2, "policykg.queries.formats": 3, "policykg.queries.run": 5, "policykg.queries.search": 7,
     "policykg.report.checks": 1, "policykg.report.render": 1,
     "policykg.viz.project": 1,
-    "policykg.serve.page": 1, "policykg.serve.pool": 3, "policykg.serve.protocol": 7, "policykg.serve.server": 1,
+    "policykg.serve.page": 1, "policykg.serve.pool": 3, "policykg.serve.protocol": 8, "policykg.serve.server": 1,
     "policykg.serve.search": 2,
     "policykg.synth": 2,
     "policykg.api": 2, "policykg.api.frames": 7, "policykg.api.graph": 17, "policykg.api.locate": 1,

@@ -28,7 +28,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from policykg.graph.virtuoso import free_port
 from policykg.namespace import PREFIXES
 from policykg.queries.run import list_queries
 from policykg.serve.csp import PAGE_CSP
@@ -52,26 +51,9 @@ def wait_for(page, expression: str, timeout: float = 60.0) -> None:
 
 
 @pytest.fixture(scope="module")
-def endpoint(bundled_build: Path):
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "policykg.cli", "serve", "--build-dir", str(bundled_build), "--port", str(port),
-         "--workers", "2", "--timeout", "60"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 90
-    while True:
-        assert proc.poll() is None, f"policykg serve exited: {proc.stdout.read()}"
-        try:
-            if requests.get(base, timeout=2).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        assert time.monotonic() < deadline, "policykg serve did not come up in 90 s"
-        time.sleep(0.2)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
+def endpoint(bundled_build: Path, serving):
+    with serving(bundled_build, "--workers", "2", "--timeout", "60", ready="/") as (url, proc):
+        yield url + "/"
 
 
 @pytest.fixture(scope="module")
@@ -305,7 +287,6 @@ def test_entity_view_of_several_seeds_is_the_union_of_their_neighbourhoods(bundl
     assert sorted(n for n, d in both.nodes(data=True) if d.get("centre")) == ["body/nict", MEASURE.removeprefix(ID)]
     assert both.nodes["agency/mhlw"]["label_ja"] == "厚生労働省"  # the measure's agency, one hop away
     assert both.graph["title"] == "2 件 の周辺（深さ 1） / neighbourhood of 2 entities, depth 1"
-
 
 MEASURE_PATH = "id/measure/mic-national-cyber-training-center"
 

@@ -20,16 +20,12 @@ corpus/002_1a1f949df8b9b077.txt:10 (nisc-budget-fy2024) — the normal query's a
 from __future__ import annotations
 
 import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 import requests
-
-from policykg.graph.virtuoso import free_port
 
 pytestmark = pytest.mark.server
 
@@ -71,25 +67,9 @@ class Canary:
 
 
 @pytest.fixture(scope="module")
-def server(bundled_build: Path):
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "policykg.cli", "serve", "--build-dir", str(bundled_build), "--port", str(port),
-         "--timeout", "10", "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        assert proc.poll() is None, f"policykg serve exited: {proc.stdout.read()}"
-        try:
-            if requests.get(base + "/sparql", params={"query": NORMAL_Q}, timeout=5).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        assert time.monotonic() < deadline, "policykg serve did not come up in 120 s"
-        time.sleep(0.3)
-    yield base, proc.pid
-    proc.terminate()
-    proc.wait(timeout=20)
+def server(bundled_build: Path, serving):
+    with serving(bundled_build, "--timeout", "10", "--workers", "2", ready="/") as (url, proc):
+        yield url, proc.pid
 
 
 @pytest.fixture()

@@ -15,7 +15,6 @@ import io
 import re
 import subprocess
 import sys
-import time
 import tomllib
 import unicodedata
 from decimal import Decimal
@@ -30,9 +29,8 @@ from rdflib.namespace import PROV, SKOS
 from policykg.cli import main
 from policykg.graph.resolve import KIND_CLASS, entity_iri
 from policykg.graph.store import load_dataset
-from policykg.graph.virtuoso import free_port
 from policykg.namespace import PK
-from policykg.queries.run import format_result, list_queries, load_query, run_query
+from policykg.queries.run import format_result, list_queries, run_query
 from policykg.registry import Kind, Registry
 from policykg.sources import corpus_dir
 
@@ -229,25 +227,9 @@ def test_minted_entity_falls_back_to_japanese_with_a_marker(tmp_path: Path) -> N
 
 
 @pytest.fixture(scope="module")
-def endpoint(bundled_build: Path):
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "policykg.cli", "serve", "--build-dir", str(bundled_build),
-                             "--port", str(port), "--workers", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        assert proc.poll() is None, f"policykg serve exited: {proc.stdout.read()}"
-        try:
-            if requests.get(base + "/", timeout=2).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        assert time.monotonic() < deadline, "policykg serve did not come up in 90 s"
-        time.sleep(0.2)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
+def endpoint(bundled_build: Path, serving):
+    with serving(bundled_build, "--workers", "1", ready="/") as (url, proc):
+        yield url
 
 
 @pytest.mark.server

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-import time
 import urllib.parse
 from pathlib import Path
 
@@ -22,7 +20,6 @@ import requests
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import SKOS
 
-from policykg.graph.virtuoso import free_port
 from policykg.serve.entity import EntityPage, Linker
 
 PK = Namespace("https://w3id.org/policykg/ontology#")
@@ -35,26 +32,9 @@ PATH = "/id/measure/mic-national-cyber-training-center"
 
 
 @pytest.fixture(scope="module")
-def server(bundled_build: Path):
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "policykg.cli", "serve", "--build-dir", str(bundled_build), "--port", str(port),
-         "--workers", "1", "--timeout", "60", "--base", BASE],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        assert proc.poll() is None, f"policykg serve exited: {proc.stdout.read()}"
-        try:
-            if requests.get(url + "/ontology", timeout=2).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        assert time.monotonic() < deadline, "policykg serve did not come up in 120 s"
-        time.sleep(0.3)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+def server(bundled_build: Path, serving):
+    with serving(bundled_build, "--workers", "1", "--timeout", "60", "--base", BASE, ready="/ontology") as (url, proc):
+        yield url
 
 
 @pytest.mark.server

@@ -8,39 +8,18 @@ Facts checked by hand: the registry's measure mic-national-cyber-training-center
 from __future__ import annotations
 
 import html.parser
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
-from policykg.graph.virtuoso import free_port
-
 pytestmark = pytest.mark.server
 
 
 @pytest.fixture(scope="module")
-def base(bundled_build: Path):
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "policykg.cli", "serve", "--build-dir", str(bundled_build), "--port", str(port),
-         "--workers", "1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        assert proc.poll() is None, f"policykg serve exited: {proc.stdout.read()}"
-        try:
-            if requests.get(url + "/queries", timeout=2).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        assert time.monotonic() < deadline, "policykg serve did not come up in 90 s"
-        time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+def base(bundled_build: Path, serving):
+    with serving(bundled_build, "--workers", "1", ready="/queries") as (url, proc):
+        yield url
 
 
 class _Links(html.parser.HTMLParser):
