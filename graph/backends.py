@@ -205,6 +205,13 @@ class OxigraphStore:
             answer = self.store.query(query, substitutions=subs or None)
         except SyntaxError as e:
             raise QueryError(f"Oxigraph cannot run the query: {e}") from e
+        except OSError as e:  # evaluation errors surface as OSError
+            raise QueryError(f"Oxigraph failed on the query: {e}") from e
+        except BaseException as e:  # a Rust panic that unwinds (pyo3's PanicException derives from BaseException)
+            if type(e).__name__ != "PanicException":
+                raise
+            raise QueryError("the query engine (pyoxigraph) failed on this query: "
+                             f"{str(e).splitlines()[0][:200] if str(e) else 'panic'}; try --backend rdflib") from e
         if isinstance(answer, ox.QueryBoolean):
             result = Result("ASK")
             result.askAnswer = bool(answer)

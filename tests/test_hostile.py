@@ -8,6 +8,7 @@ traceback, a silent wrong figure or a partly written output.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import tomllib
@@ -21,6 +22,7 @@ from rdflib.namespace import DCTERMS
 
 from policykg.cli import main
 from policykg.errors import LoaderError
+from policykg.graph.backends import open_store
 from policykg.graph.store import GRAPH_FILE, read_build_report
 from policykg.graph.pipeline import build
 from policykg.queries.run import load_query, run_query
@@ -218,4 +220,45 @@ def test_cli_refuses_sparql_update(previous: Path, tmp_path: Path, update: str) 
     result = CliRunner().invoke(main, ["query", str(path), "--build-dir", str(previous)])
     assert result.exit_code == 2 and "refused: a SPARQL Update" in result.output
     assert "Traceback" not in result.output
+    assert (previous / GRAPH_FILE).read_bytes() == graph
+
+
+ROWS_QUERY = ("PREFIX pk: <https://w3id.org/policykg/ontology#>\n"
+              "SELECT ?line ?yen { ?f pk:line ?line ; pk:amountJPY ?yen } ORDER BY ?line ?yen LIMIT 3")
+
+
+def test_an_analysts_query_runs_in_a_forked_child(previous: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A .rq file of the analyst's runs in a child forked from the CLI (graph.isolate); its rows
+    come back unchanged, and a named query still runs in-process."""
+    path = tmp_path / "rows.rq"
+    path.write_text(ROWS_QUERY, encoding="utf-8")
+    forks = []
+    real_fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
+    args = ["--build-dir", str(previous), "--format", "csv", "--backend", "oxigraph"]
+    forked = CliRunner().invoke(main, ["query", str(path), *args])
+    assert forked.exit_code == 0, forked.output
+    assert forks == [1]
+    monkeypatch.setattr(os, "fork", real_fork)
+    direct = run_query(open_store(previous, "rdflib"), load_query(path))
+    assert forked.output.splitlines()[1:] == [f"{r['line']},{r['yen']}" for r in direct]
+    assert len(forked.output.splitlines()) == 4
+    forks.clear()
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
+    named = CliRunner().invoke(main, ["query", "totals", "--param", "scope_kind=overall", *args])
+    assert named.exit_code == 0 and forks == []
+
+
+def test_an_engine_abort_is_a_one_line_error(previous: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the engine aborts the process (as pyoxigraph's sort panic did: exit 134, a core dump), the
+    CLI says so in one line with exit code 2; the graph is untouched."""
+    path = tmp_path / "rows.rq"
+    path.write_text(ROWS_QUERY, encoding="utf-8")
+    graph = (previous / GRAPH_FILE).read_bytes()
+    monkeypatch.setattr("policykg.queries.run.run_bound", lambda *a: os.abort())  # what a Rust abort does
+    result = CliRunner().invoke(main, ["query", str(path), "--build-dir", str(previous), "--backend", "oxigraph"])
+    assert result.exit_code == 2, result.output
+    assert result.output == ("error: the query engine crashed under this query (signal SIGABRT) and nothing was "
+                             "answered; this is a bug of the engine (pyoxigraph): try --backend rdflib\n")
     assert (previous / GRAPH_FILE).read_bytes() == graph
