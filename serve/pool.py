@@ -71,10 +71,13 @@ class Job:
 def evaluate(store: ox.Store, job: Job, max_rows: int) -> tuple[bytes, str, int]:
     """Run ``job`` on ``store``: ``(body, media type, rows)``; QueryError, TooManyRows or NotAcceptable."""
     kwargs: dict = {}  # the store's default graph is the merge of the named graphs
-    if job.default_graphs:
-        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
-    if job.named_graphs:
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    try:  # the HTTP layer refuses a graph that is not an IRI; this keeps a worker alive should one get here
+        if job.default_graphs:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+        if job.named_graphs:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    except ValueError as e:
+        raise QueryError(f"a default-graph-uri or named-graph-uri is not an IRI: {e}") from e
     check_query(job.query)  # updates, SERVICE, too deep or unparsable: refused from the parsed query
     try:
         result = store.query(job.query, **kwargs)

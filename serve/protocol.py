@@ -14,6 +14,8 @@ with regular expressions and never on the server's event loop:
 
 from __future__ import annotations
 
+import urllib.parse
+
 import pyoxigraph as ox
 
 from policykg.errors import PolicyKGError, QueryError
@@ -78,6 +80,30 @@ _UPDATE_NAMES = {"InsertData": "INSERT DATA", "DeleteData": "DELETE DATA", "Dele
 
 class Forbidden(QueryError):
     """A query the endpoint will not run (an update, SERVICE): HTTP 403."""
+
+
+class BadRequest(QueryError):
+    """A request that cannot be read as sent (answered 400)."""
+
+
+def query_pairs(raw: str) -> list[tuple[str, str]]:
+    """The parameters of a URL's query string, decoded strictly: a percent-escape that is not UTF-8
+    (``%FF``) is refused rather than silently turned into U+FFFD, which would change the query.
+
+    >>> query_pairs("q=%E6%97%A5&limit=2&q=")
+    [('q', '日'), ('limit', '2'), ('q', '')]
+    >>> query_pairs("q=%FF")
+    Traceback (most recent call last):
+    ...
+    policykg.serve.protocol.BadRequest: the URL's query string is not UTF-8 once percent-decoded (invalid start byte at byte 0 of a value)
+    """
+    try:
+        return urllib.parse.parse_qsl(raw, keep_blank_values=True, errors="strict", max_num_fields=100)
+    except UnicodeDecodeError as e:
+        raise BadRequest(f"the URL's query string is not UTF-8 once percent-decoded ({e.reason} at byte "
+                         f"{e.start} of a value)") from e
+    except ValueError as e:  # more than max_num_fields
+        raise BadRequest(f"unreadable query string: {e}") from e
 
 
 def nesting_depth(query: str) -> int:

@@ -24,7 +24,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from policykg.errors import QueryError
 from policykg.graph.backends import Backend, open_store
 from policykg.queries.search import SearchIndex
-from policykg.serve.protocol import media_ranges
+from policykg.serve.protocol import BadRequest, media_ranges, query_pairs
 
 __all__ = ["MAX_LIMIT", "search_endpoint", "wants_json"]
 
@@ -75,7 +75,10 @@ def search_endpoint(build_dir: Path):
             return held[0]
 
     async def search(request: Request) -> Response:
-        params = request.query_params
+        try:
+            params = dict(query_pairs(request.url.query))  # the last of a repeated parameter, as starlette's
+        except BadRequest as e:
+            return PlainTextResponse(f"{e}\n", 400)
         text = params.get("q", "")
         fmt = params.get("format")
         try:

@@ -65,8 +65,8 @@ from policykg.serve.named import query_index
 from policykg.serve.ontology import load_ontology
 from policykg.serve.pool import Job, QueryPool
 from policykg.serve.page import MAX_DRAW, render_page
-from policykg.serve.protocol import (FORMAT_ALIASES, GRAPH_FORMATS, RESULT_FORMATS, Forbidden, NotAcceptable,
-                                     QueryTimeout, TooManyRows, WorkerFailed, accepted)
+from policykg.serve.protocol import (FORMAT_ALIASES, GRAPH_FORMATS, RESULT_FORMATS, BadRequest, Forbidden,
+                                     NotAcceptable, QueryTimeout, TooManyRows, WorkerFailed, accepted, query_pairs)
 from policykg.serve.search import search_endpoint
 
 log = logging.getLogger(__name__)
@@ -130,10 +130,18 @@ async def _read_body(request: Request) -> bytes:
     return bytes(body)
 
 
+def query_items(request: Request) -> list[tuple[str, str]]:
+    """The URL's query parameters, strictly decoded (protocol.query_pairs); _Refused (400) otherwise."""
+    try:
+        return query_pairs(request.url.query)
+    except BadRequest as e:
+        raise _Refused(400, str(e)) from e
+
+
 async def _operation(request: Request) -> tuple[dict[str, list[str]], str | None]:
     """The protocol parameters and the query text of a GET or POST; _Refused on a bad request."""
     params: dict[str, list[str]] = {}
-    for key, value in request.query_params.multi_items():
+    for key, value in query_items(request):
         params.setdefault(key, []).append(value)
     query = None
     if request.method == "POST":
@@ -144,7 +152,7 @@ async def _operation(request: Request) -> tuple[dict[str, list[str]], str | None
         if ctype == "application/x-www-form-urlencoded":
             try:  # parsed here: starlette's form parser needs python-multipart
                 pairs = urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True,
-                                               strict_parsing=False, max_num_fields=100)
+                                               strict_parsing=False, max_num_fields=100, errors="strict")
             except (UnicodeDecodeError, ValueError) as e:
                 raise _Refused(400, f"unreadable URL-encoded body: {e}") from e
             for key, value in pairs:
@@ -186,7 +194,14 @@ def _job(params: dict[str, list[str]], query: str, accept_header: str | None) ->
     if not accept:
         raise _Refused(406, "no acceptable result format; this endpoint gives "
                             + ", ".join((*RESULT_FORMATS, *GRAPH_FORMATS)))
-    return Job(query, accept, tuple(params.get("default-graph-uri", ())), tuple(params.get("named-graph-uri", ())))
+    graphs = {key: tuple(params.get(key, ())) for key in ("default-graph-uri", "named-graph-uri")}
+    for key, iris in graphs.items():
+        for iri in iris:
+            try:
+                ox.NamedNode(iri)
+            except ValueError as e:
+                raise _Refused(400, f"{key} {iri[:200]!r} is not an IRI ({e})") from e
+    return Job(query, accept, graphs["default-graph-uri"], graphs["named-graph-uri"])
 
 
 def service_description(endpoint: str, graphs: dict[str, int]) -> list[ox.Triple]:
@@ -240,7 +255,7 @@ def static_files() -> dict[str, tuple[bytes, str, str]]:
 def draw_request(request: Request) -> tuple[tuple[str, ...], int]:
     """The IRIs and depth of a ``/draw`` request; _Refused (400) unless 1–50 entity IRIs, depth 1–3."""
     iris, depth = [], "1"
-    for key, value in request.query_params.multi_items():
+    for key, value in query_items(request):
         if key == "iri":
             iris.append(value.strip())
         elif key == "depth":
@@ -321,7 +336,11 @@ def create_app(pool: QueryPool, page_html: str | None = None, *, base: str = "ht
             return _text(404, f"no named query {name!r}; GET /queries lists them")
         params: list[tuple[str, str]] = []
         wanted = None
-        for key, value in request.query_params.multi_items():
+        try:
+            items = query_items(request)
+        except _Refused as e:
+            return _text(e.status, str(e))
+        for key, value in items:
             if key in ("format", "output"):
                 wanted = value
             elif any(k == key for k, _ in params):

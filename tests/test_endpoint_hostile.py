@@ -197,3 +197,27 @@ def test_update_hidden_behind_prologue_and_comments_is_refused(server) -> None:
         r = post(base, query)
         assert r.status_code == 403 and "SPARQL Update (" in r.text, (query, r.text)
     normal_answer(base)
+
+
+@pytest.mark.parametrize("path", ["/sparql?query=SELECT%20*%20%7B%3Fs%20%3Fp%20%22%FF%22%7D",
+                                  "/queries/budget-lines?agency=%FF", "/search?q=%E6%97", "/draw?iri=%C0%AF"])
+def test_a_percent_escape_that_is_not_utf8_is_refused(server, path: str) -> None:
+    """``%FF`` was decoded as U+FFFD and the query answered 200, silently another query."""
+    base, pid = server
+    before = workers(pid)
+    r = requests.get(base + path, timeout=30)
+    assert r.status_code == 400 and "not UTF-8 once percent-decoded" in r.text, (r.status_code, r.text)
+    assert workers(pid) == before
+    normal_answer(base)
+
+
+@pytest.mark.parametrize("key", ["default-graph-uri", "named-graph-uri"])
+def test_a_graph_that_is_not_an_iri_is_refused_and_kills_no_worker(server, key: str) -> None:
+    """``default-graph-uri=not an iri <>`` took the worker down (500) before."""
+    base, pid = server
+    before = workers(pid)
+    r = requests.post(base + "/sparql", data={"query": "SELECT * { ?s ?p ?o } LIMIT 1", key: "not an iri <>"},
+                      timeout=30)
+    assert r.status_code == 400 and f"{key} 'not an iri <>' is not an IRI" in r.text, r.text
+    assert workers(pid) == before
+    normal_answer(base)
