@@ -271,16 +271,24 @@ def _write_generation(lines: list[str], report: dict, build_dir: Path) -> None:
         # a copy that followed the links made ``current`` a folder; the plain files beside it are
         # what readers read (resolve_build), so it can be set aside (and pruned) first
         os.rename(current, build_dir / f"{_GEN}set-aside")
+    if not os.path.lexists(build_dir / GRAPH_FILE):  # a new folder: its stable paths exist once it has a build
+        _link_stable(build_dir)
     _swap_link(current, gen.name)  # the one rename that makes the new pair the build
     _fsync(build_dir)
     _step("current-swapped")
-    for name in (GRAPH_FILE, REPORT_FILE):  # the graph's first: it switches an earlier layout's readers
-        if _link(build_dir / name) != _LINK_TARGET[name]:
-            _swap_link(build_dir / name, _LINK_TARGET[name])
-            _step(f"{name}-linked")
+    _link_stable(build_dir)
     _prune(build_dir)
     _fsync(build_dir)
     _step("pruned")
+
+
+def _link_stable(build_dir: Path) -> None:
+    """``policykg.nq`` and ``build-report.json`` as links into ``current``, the graph's first: in a
+    folder of the earlier layout, that rename is the one that switches readers to ``current``."""
+    for name in (GRAPH_FILE, REPORT_FILE):
+        if _link(build_dir / name) != _LINK_TARGET[name]:
+            _swap_link(build_dir / name, _LINK_TARGET[name])
+            _step(f"{name}-linked")
 
 
 @contextmanager
@@ -307,6 +315,7 @@ def _swap_link(path: Path, target: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.link")
     tmp.unlink(missing_ok=True)
     os.symlink(target, tmp)
+    _step(f"link-{path.name}")
     os.replace(tmp, path)
 
 
