@@ -8,6 +8,7 @@ traceback, a silent wrong figure or a partly written output.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import tomllib
@@ -62,6 +63,12 @@ def _manifest(tmp_path: Path, path: Path) -> Path:
     return manifest
 
 
+def _state(folder: Path) -> dict[str, object]:
+    """Every entry under a build folder: a file by its bytes, a link by its target."""
+    return {p.relative_to(folder).as_posix(): os.readlink(p) if p.is_symlink() else p.read_bytes() if p.is_file()
+            else "folder" for p in folder.rglob("*")}
+
+
 def _figures(graph: Path) -> dict[tuple[int, int], int]:
     """(line, serial) → yen of every figure of the hostile document."""
     found = {}
@@ -97,8 +104,8 @@ def test_case_count() -> None:
 @pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])
 def test_hostile_file(case: dict, previous: Path, control: dict, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    shutil.copytree(previous, out)
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    shutil.copytree(previous, out, symlinks=True)
+    before = _state(out)
     manifest = _manifest(tmp_path, HOSTILE_DIR / case["file"])
     result = CliRunner().invoke(main, ["build", "--build-dir", str(out), "--manifest", str(manifest)])
     assert "Traceback" not in result.output
@@ -110,7 +117,7 @@ def test_hostile_file(case: dict, previous: Path, control: dict, tmp_path: Path)
         path = str(manifest.parent / case["file"])
         assert errors[0].startswith(f"error: {path}")
         assert re.search(rf":{case['line']}: {re.escape(case['message'])}", errors[0]), errors[0]
-        assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # previous graph intact, no temp file
+        assert _state(out) == before  # previous graph intact, no temp file
         return
     assert result.exit_code == 0, result.output
     warnings = [str(w) for w in read_build_report(out).warnings]
