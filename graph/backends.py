@@ -1,11 +1,11 @@
 """Stores behind one interface: rdflib in memory, Oxigraph in memory, Oxigraph on disk.
 
 ``open_store(build_dir, backend)`` opens the built graph (``policykg.nq`` of the build
-folder's current generation, :func:`policykg.graph.store.resolve_build`) and returns a :class:`Store`. Every backend answers the same
-calls — :meth:`Store.select` for a SPARQL query with parameters bound as RDF
-terms, and the few triple look-ups entity resolution needs — and returns
-rdflib terms and an rdflib ``Result``, so the named queries print the same rows
-on each.
+folder's current generation, :func:`policykg.graph.store.resolve_build`) and returns a
+:class:`Store`. Every backend answers the same calls — :meth:`Store.select` for a
+SPARQL query with parameters bound as RDF terms, and the few triple look-ups entity
+resolution needs — and returns rdflib terms and an rdflib ``Result``, so the named
+queries print the same rows on each.
 
 * ``rdflib`` — rdflib's in-memory ``Dataset`` (default graph = union of the named
   graphs). The reference engine; fine for the bundled corpus (~15k quads), far
