@@ -1,9 +1,10 @@
 """Two builds into one folder never interleave, and a killed build's temporaries do not stay.
 
 Through the real CLI on the bundled FY2020 text (nisc-budget-fy2020): while the folder's lock is
-held (as a first build holds it while it replaces its two files), a second `policykg build`
-waits — its graph does not appear — and finishes once the lock is released; temporaries left by a
-build killed mid-write (files, links, a generation never made current) are removed by the next build.
+held (as a first build holds it while it writes its generation and makes it current), a second
+`policykg build` waits — its graph does not appear — and finishes once the lock is released;
+temporaries left by a build killed mid-write (files, links, a generation never made current) are
+removed by the next build.
 """
 
 from __future__ import annotations
