@@ -141,6 +141,7 @@ def resolve_build(build_dir: Path | str | None = None) -> Generation:
     'policykg.nq'
     >>> gen = resolve_build(folder); gen.name, gen.graph_path.relative_to(folder).as_posix()
     ('.gen-1', '.gen-1/policykg.nq')
+    >>> shutil.rmtree(folder)
     """
     folder = Path(build_dir) if build_dir is not None else default_build_dir()
     graph = folder / GRAPH_FILE

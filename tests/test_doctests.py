@@ -43,7 +43,7 @@ KNOWN = {
     "policykg.loaders.meti_wg": 5, "policykg.loaders.nisc_pages": 6, "policykg.loaders.nisc_pages_facts": 1,
     "policykg.loaders.nisc_pages_figures": 10, "policykg.loaders.nisc_pages_layout": 2,
     "policykg.loaders.nisc_pages_text": 4, "policykg.loaders.nisc_tables": 4, "policykg.loaders.nisc_totals": 7,
-    "policykg.graph.backends": 9, "policykg.graph.build": 3, "policykg.graph.store": 4, "policykg.graph.publish": 2, "policykg.graph.validate": 4,
+    "policykg.graph.backends": 9, "policykg.graph.build": 3, "policykg.graph.store": 5, "policykg.graph.publish": 2, "policykg.graph.validate": 4,
     "policykg.graph.virtuoso": 2,
     "policykg.queries": 2, "policykg.queries.formats": 3, "policykg.queries.run": 5, "policykg.queries.search": 7,
     "policykg.report.checks": 1, "policykg.report.render": 1,
