@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 
 from policykg import __version__
-from policykg.graph.store import GRAPH_FILE, StoreError
+from policykg.graph.store import GRAPH_FILE, REPORT_FILE, StoreError, resolve_build
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +71,13 @@ def locate_build(build_dir: Path | str | None = None, *,
     """
     if build_dir is not None or os.environ.get("POLICYKG_HOME"):
         folder = Path(build_dir if build_dir is not None else os.environ["POLICYKG_HOME"]).expanduser()
-        if not (folder / GRAPH_FILE).is_file():
+        if not _has_graph(folder):
             raise StoreError(f"no built graph at {folder / GRAPH_FILE}: run `policykg build --build-dir {folder}`")
         return folder
-    if (Path("build") / GRAPH_FILE).is_file():
+    if _has_graph(Path("build")):
         return Path("build")
     folder = cache_dir()
-    if not (folder / GRAPH_FILE).is_file():
+    if not _has_graph(folder):
         from policykg.graph.pipeline import build
 
         progress(f"building the bundled corpus into {folder} (once per installation, about half a minute)")
@@ -90,5 +90,13 @@ def locate_build(build_dir: Path | str | None = None, *,
         finally:
             logging.getLogger("policykg").removeHandler(quiet)
         warnings = len(getattr(getattr(result, "report", None), "warnings", ()))
-        progress(f"built {folder / GRAPH_FILE} ({warnings} warnings in {folder / 'build-report.json'})")
+        progress(f"built {folder / GRAPH_FILE} ({warnings} warnings in {folder / REPORT_FILE})")
     return folder
+
+
+def _has_graph(folder: Path) -> bool:
+    try:
+        resolve_build(folder)
+    except StoreError:
+        return False
+    return True

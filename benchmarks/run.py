@@ -118,6 +118,7 @@ def timed_runs(run, repeats: int, timeout: float, budget: float) -> dict:
 def child_local(args: argparse.Namespace) -> dict:
     """One of our stores in this (child) process."""
     from policykg.graph.backends import OXIGRAPH_DIR, Backend, ensure_disk_store, open_store
+    from policykg.graph.store import resolve_build
     from policykg.queries.entities import EntityIndex
     from policykg.queries.run import bind_params, list_queries, run_query
 
@@ -126,7 +127,7 @@ def child_local(args: argparse.Namespace) -> dict:
     out: dict = {"backend": args.backend}
     if args.backend == "oxigraph-disk":
         t = time.perf_counter()
-        ensure_disk_store(build / "policykg.nq")
+        ensure_disk_store(resolve_build(build))
         out["bulk_load_s"] = round(time.perf_counter() - t, 2)
     t = time.perf_counter()
     store = open_store(build, Backend(args.backend))

@@ -63,6 +63,18 @@ class LoaderError(PolicyKGError):
         super().__init__(f"{source}:{line}: {message}: {snippet!r}")
 
 
+class UnsafeIRIError(PolicyKGError):
+    """An IRI made from input text would hold a character an IRI cannot (white space, a control,
+    ``<>"{}|^`\\``…): refused, never written. The build names the document's file and line."""
+
+    exit_code = ExitCode.UNREADABLE_INPUT
+
+    def __init__(self, iri: str, reason: str) -> None:
+        self.iri = iri
+        self.reason = reason
+        super().__init__(f"refused IRI {iri!r}: {reason}")
+
+
 class UnknownEntityError(PolicyKGError):
     """A name that the registry does not know; shows the normalised lookup key."""
 

@@ -1,11 +1,11 @@
 """Stores behind one interface: rdflib in memory, Oxigraph in memory, Oxigraph on disk.
 
-``open_store(build_dir, backend)`` opens the built graph (``policykg.nq`` in the
-build folder) and returns a :class:`Store`. Every backend answers the same
-calls — :meth:`Store.select` for a SPARQL query with parameters bound as RDF
-terms, and the few triple look-ups entity resolution needs — and returns
-rdflib terms and an rdflib ``Result``, so the named queries print the same rows
-on each.
+``open_store(build_dir, backend)`` opens the built graph (``policykg.nq`` of the build
+folder's current generation, :func:`policykg.graph.store.resolve_build`) and returns a
+:class:`Store`. Every backend answers the same calls — :meth:`Store.select` for a
+SPARQL query with parameters bound as RDF terms, and the few triple look-ups entity
+resolution needs — and returns rdflib terms and an rdflib ``Result``, so the named
+queries print the same rows on each.
 
 * ``rdflib`` — rdflib's in-memory ``Dataset`` (default graph = union of the named
   graphs). The reference engine; fine for the bundled corpus (~15k quads), far
@@ -15,7 +15,10 @@ on each.
 * ``oxigraph-disk`` — pyoxigraph's RocksDB store in ``<build>/oxigraph/``, opened
   read-only (several processes may share it); written from the N-Quads on first
   use (not by ``policykg build``: the bulk load would double a bundled build), and
-  rewritten when the N-Quads change.
+  rewritten when the N-Quads change: keyed by the graph's SHA-256 as its build
+  recorded it (a rebuild of the same corpus keeps the store), by the file's size and
+  modification time for a plain graph file (one no build recorded, such as
+  ``policykg synth`` output).
   Reopens instantly, but answers 2–4× slower than the
   in-memory store (benchmarks/results.md).
 * ``auto`` — ``oxigraph`` (in memory) while :data:`MEMORY_FRACTION` of the
@@ -44,7 +47,7 @@ from rdflib.namespace import XSD
 from rdflib.query import Result
 
 from policykg.errors import QueryError
-from policykg.graph.store import GRAPH_FILE, StoreError, default_build_dir, load_dataset
+from policykg.graph.store import Generation, StoreError, load_dataset, resolve_build
 
 log = logging.getLogger(__name__)
 
@@ -288,10 +291,8 @@ Store = RdflibStore | OxigraphStore
 # --- opening ---------------------------------------------------------------------------------
 
 def graph_path(build_dir: Path | None) -> Path:
-    path = (build_dir or default_build_dir()) / GRAPH_FILE
-    if not path.is_file():
-        raise StoreError(f"no built graph at {path}: run `policykg build` first")
-    return path
+    """The graph file of the build in ``build_dir`` (of its current generation)."""
+    return resolve_build(build_dir).graph_path
 
 
 def choose_backend(nquads_bytes: int, available_bytes: int | None) -> Backend:
@@ -320,39 +321,47 @@ def _available_memory() -> int | None:
 def open_store(build_dir: Path | None = None, backend: Backend | str = Backend.AUTO) -> Store:
     """Open the built graph on ``backend`` (see the module docstring for ``auto``)."""
     backend = Backend(backend)
-    path = graph_path(build_dir)
+    gen = resolve_build(build_dir)  # once: every backend reads this generation's graph
+    path = gen.graph_path
     if backend is Backend.AUTO:
         backend = choose_backend(path.stat().st_size, _available_memory())
         log.info("auto: %s for %s (%d bytes)", backend.value, path, path.stat().st_size)
     if backend is Backend.RDFLIB:
-        return RdflibStore(load_dataset(build_dir))
+        return RdflibStore(load_dataset(gen))
     if backend is Backend.OXIGRAPH:
         store = ox.Store()
         store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
         store.update(UNION_UPDATE)
         return OxigraphStore(store, Backend.OXIGRAPH)
-    return OxigraphStore(ox.Store.read_only(str(ensure_disk_store(path))), Backend.OXIGRAPH_DISK)
+    return OxigraphStore(ox.Store.read_only(str(ensure_disk_store(gen))), Backend.OXIGRAPH_DISK)
 
 
-def _stamp(nquads: Path) -> dict:
+def _stamp(nquads: Path, sha256: str = "") -> dict:
+    """What the on-disk store was loaded from: the graph's recorded SHA-256, else the file's size and time."""
+    if sha256:
+        return {"file": nquads.name, "sha256": sha256}
     st = nquads.stat()
     return {"file": nquads.name, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
-def ensure_disk_store(nquads: Path) -> Path:
-    """The on-disk Oxigraph store of ``nquads`` (``<build>/oxigraph``), written if missing or stale."""
-    target = nquads.parent / OXIGRAPH_DIR
-    stamp_file = target / _STAMP
+def ensure_disk_store(source: Generation | Path) -> Path:
+    """The on-disk Oxigraph store (``<build>/oxigraph``) of a build's generation or of a plain
+    N-Quads file, written if missing or stale."""
+    if isinstance(source, Generation):
+        nquads, target, sha256 = source.graph_path, source.folder / OXIGRAPH_DIR, source.graph_sha256()
+    else:
+        nquads, target, sha256 = source, source.parent / OXIGRAPH_DIR, ""
+    stamp = _stamp(nquads, sha256)
     try:
-        if json.loads(stamp_file.read_text(encoding="utf-8")) == _stamp(nquads):
+        if json.loads((target / _STAMP).read_text(encoding="utf-8")) == stamp:
             return target
     except (OSError, ValueError):
         pass
-    write_disk_store(nquads, target)
+    write_disk_store(nquads, target, stamp)
     return target
 
 
-def write_disk_store(nquads: Path, target: Path) -> None:
+def write_disk_store(nquads: Path, target: Path, stamp: dict | None = None) -> None:
     """Bulk-load ``nquads`` into a new RocksDB folder, then swap it in for ``target``.
 
     Readers see the old folder or the new one; a failure leaves the old one.
@@ -365,7 +374,7 @@ def write_disk_store(nquads: Path, target: Path) -> None:
         store.optimize()
         store.flush()
         del store
-        (tmp / _STAMP).write_text(json.dumps(_stamp(nquads)), encoding="utf-8")
+        (tmp / _STAMP).write_text(json.dumps(stamp or _stamp(nquads)), encoding="utf-8")
         old = None
         if target.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))

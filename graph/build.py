@@ -21,8 +21,9 @@ from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from policykg import records as R
-from policykg.errors import BuildError, PolicyKGError, UnknownEntityError
-from policykg.namespace import ID, PK
+from policykg.errors import (BuildError, LoaderError, ManifestError, PolicyKGError, UnknownEntityError,
+                             UnsafeIRIError)
+from policykg.namespace import ID, PK, mint
 from policykg.normalize import squash
 from policykg.registry import Entity, Kind, Registry, lookup_key
 from policykg.sources import Document
@@ -74,7 +75,7 @@ class BuildReport:
 
 
 def doc_iri(doc_id: str) -> URIRef:
-    return ID[f"doc/{doc_id}"]
+    return mint(f"doc/{doc_id}")
 
 
 def ontology_graph() -> Graph:
@@ -107,15 +108,23 @@ def build_dataset(
 def add_document(
     g: Graph, doc: Document, records: Iterable[R.Record], registry: Registry, report: BuildReport
 ) -> None:
-    """Add one document's records to ``g``, its named graph; raise BuildError on failure."""
+    """Add one document's records to ``g``, its named graph; raise BuildError on failure, and
+    LoaderError (the file and line) or ManifestError where an IRI made from them is refused."""
     report.documents.append(doc.id)
-    builder = _DocBuilder(g, doc, registry, report)
+    try:
+        builder = _DocBuilder(g, doc, registry, report)
+    except UnsafeIRIError as e:  # the document's own IRIs: its id and strategy, from the manifest
+        raise ManifestError(f"document {doc.id!r} ({doc.path}): {e}") from e
     for rec in records:
         report.records[(doc.id, type(rec).__name__)] += 1
         try:
             builder.add(rec)
         except UnknownEntityError as e:
             report.warn(getattr(rec, "source", doc.id), "unknown-entity", f"skipped: {e}")
+        except UnsafeIRIError as e:
+            span = getattr(rec, "source", None)
+            raise LoaderError(f"{doc.path} [{doc.id}]", getattr(span, "line", 0), e.iri,
+                              f"refused IRI: {e.reason}") from e
         except PolicyKGError as e:
             source = str(getattr(rec, "source", doc.id))
             message = str(e).removeprefix(f"{source}: ")
@@ -194,7 +203,7 @@ def _registry_links(g: Graph, registry: Registry, e: Entity, iri: URIRef,
             uncited.append((f"{e.kind.value} {e.key} {predicate.rsplit('#', 1)[-1]} {target.key}", link.sources))
     if e.kind is Kind.AREA:
         g.add((iri, PK.areaNumber, Literal(e.number, datatype=XSD.integer)))
-        scheme = ID[f"strategy/{e.edition}"]
+        scheme = mint(f"strategy/{e.edition}")
         g.add((iri, SKOS.inScheme, scheme))
         g.add((scheme, RDF.type, PK.Strategy))
         g.add((scheme, SKOS.prefLabel, Literal(f"サイバーセキュリティ戦略（{e.edition}年）", lang="ja")))
@@ -216,7 +225,7 @@ def _label_origin(g: Graph, e: Entity, iri: URIRef, cite: Collection[str] | None
     label = Literal(e.label_en, lang="en")
     local = iri.removeprefix(str(ID))
     if e.label_en_by:
-        node = ID[f"stmt/registry/{local}/prefLabel/en"]
+        node = mint(f"stmt/registry/{local}/prefLabel/en")
         for prop, value in ((RDF.type, PK.LabelTranslation), (RDF.subject, iri), (RDF.predicate, SKOS.prefLabel),
                             (RDF.object, label), (PK.labelOrigin, PK.PolicykgTranslation)):
             g.add((node, prop, value))
@@ -226,7 +235,7 @@ def _label_origin(g: Graph, e: Entity, iri: URIRef, cite: Collection[str] | None
         if cite is not None and doc_id not in cite:
             continue
         first, _, last = span.partition("-")
-        node = ID[f"stmt/registry/{local}/prefLabel/en/{doc_id}/L{span}"]
+        node = mint(f"stmt/registry/{local}/prefLabel/en/{doc_id}/L{span}")
         for prop, value in ((RDF.type, RDF.Statement), (RDF.subject, iri), (RDF.predicate, SKOS.prefLabel),
                             (RDF.object, label), (PK.labelOrigin, PK.DocumentLabel),
                             (PROV.wasDerivedFrom, doc_iri(doc_id)),
@@ -241,7 +250,8 @@ def _registry_statement(g: Graph, triple: tuple[URIRef, URIRef, URIRef], source:
     doc_id, _, span = source.partition(":")
     first, _, last = span.partition("-")
     local = p.rsplit("#", 1)[-1]
-    stmt = ID[f"stmt/registry/{s.removeprefix(str(ID))}/{local}/{o.removeprefix(str(ID))}/{doc_id}/L{span}"]
+    subject, obj = s.removeprefix(str(ID)), o.removeprefix(str(ID))
+    stmt = mint(f"stmt/registry/{subject}/{local}/{obj}/{doc_id}/L{span}")
     for prop, value in ((RDF.type, RDF.Statement), (RDF.subject, s), (RDF.predicate, p), (RDF.object, o),
                         (PROV.wasDerivedFrom, doc_iri(doc_id)),
                         (PK.line, Literal(int(first), datatype=XSD.integer)),
@@ -286,12 +296,12 @@ class _DocBuilder:
         g.add((iri, PK.originalFile, Literal(d.original_file)))
         g.add((iri, PK.sha256, Literal(d.sha256)))
         if d.strategy:
-            g.add((iri, PK.strategy, ID[f"strategy/{d.strategy}"]))
+            g.add((iri, PK.strategy, mint(f"strategy/{d.strategy}")))
 
     # -- helpers ---------------------------------------------------------
     def _node(self, prefix: str, span: R.SourceSpan) -> URIRef:
         self.serial[(prefix, span.line)] += 1
-        return ID[f"{prefix}/{self.doc.id}/L{span.line}-{self.serial[(prefix, span.line)]}"]
+        return mint(f"{prefix}/{self.doc.id}/L{span.line}-{self.serial[(prefix, span.line)]}")
 
     def _cite(self, node: URIRef, span: R.SourceSpan) -> None:
         self.g.add((node, PROV.wasDerivedFrom, self.doc_iri))
@@ -508,7 +518,7 @@ class _DocBuilder:
         law_key = law.key if law is not None else law_iri.rsplit("/", 1)[-1]
         parts = [p for p in (("art", rec.article), ("para", rec.paragraph), ("item", rec.item)) if p[1]]
         suffix = "-".join(f"{k}{squash(v)}" for k, v in parts) or "whole"
-        basis = ID[f"basis/{law_key}/{hashlib.sha256(suffix.encode()).hexdigest()[:8]}-{suffix}"]
+        basis = mint(f"basis/{law_key}/{hashlib.sha256(suffix.encode()).hexdigest()[:8]}-{suffix}")
         g = self.g
         g.add((basis, RDF.type, PK.LegalBasis))
         for prop, value in ((PK.article, rec.article), (PK.paragraph, rec.paragraph), (PK.item, rec.item)):
@@ -584,10 +594,27 @@ def _basis_label(law: str, rec: R.LegalBasis) -> str:
     return label
 
 
+#: Characters rdflib writes raw into a literal that some reader takes for a line end (Python's
+#: ``str.splitlines`` does for U+000B, U+000C, U+001C–U+001E, U+0085, U+2028, U+2029), and the other
+#: controls but the tab: written as ``\uXXXX`` (an N-Quads UCHAR, the same literal to every parser).
+_ESCAPED = {c: f"\\u{c:04X}"
+            for c in (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029)}
+
+
 def iter_quads_sorted(ds: Dataset) -> Iterable[str]:
-    """N-Quads lines of the dataset, sorted: the deterministic serialisation."""
+    r"""N-Quads lines of the dataset, sorted: the deterministic serialisation.
+
+    One quad per line whatever the literals hold: rdflib escapes only ``\n`` and ``\r``, so the
+    text is split at U+000A alone and each line's other line-breaking characters escaped.
+
+    >>> ds = Dataset()
+    >>> ds.graph(URIRef("urn:g")).add((URIRef("urn:s"), URIRef("urn:p"), Literal("a\u2028b\x0cc")))
+    <Graph identifier=urn:g (<class 'rdflib.graph.Graph'>)>
+    >>> iter_quads_sorted(ds)
+    ['<urn:s> <urn:p> "a\\u2028b\\u000Cc" <urn:g> .']
+    """
     text = ds.serialize(format="nquads")
-    return sorted({line for line in text.splitlines() if line.strip()})
+    return sorted({line.translate(_ESCAPED) for line in text.split("\n") if line.strip()})
 
 
 __all__ = ["BuildReport", "add_document", "build_dataset", "doc_iri", "entity_iri", "iter_quads_sorted",

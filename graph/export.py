@@ -9,7 +9,7 @@ from rdflib import Graph
 
 from policykg.graph.build import ontology_graph
 from policykg.namespace import PREFIXES
-from policykg.graph.store import GRAPH_FILE, default_build_dir, load_dataset
+from policykg.graph.store import load_dataset, resolve_build
 
 
 class Format(str, Enum):
@@ -21,11 +21,10 @@ class Format(str, Enum):
 
 def export(build_dir: Path | None = None, *, fmt: Format) -> str:
     """The built graph as text. N-Quads is the sorted build file itself (deterministic)."""
+    gen = resolve_build(build_dir)
     if fmt is Format.NQUADS:
-        return ((build_dir or default_build_dir()) / GRAPH_FILE).read_text(encoding="utf-8") if (
-            (build_dir or default_build_dir()) / GRAPH_FILE
-        ).is_file() else load_dataset(build_dir).serialize(format="nquads")
-    ds = load_dataset(build_dir)
+        return gen.graph_path.read_text(encoding="utf-8")
+    ds = load_dataset(gen)
     if fmt is Format.TURTLE:
         merged = Graph()
         for prefix, ns in ontology_graph().namespaces():

@@ -62,6 +62,9 @@ def build(
     progress("validating against the core SHACL shapes")
     check_shapes(ds)
     lines = list(iter_quads_sorted(ds))
+    if len(lines) != report.triples:  # one line per quad, or the file would not be this graph
+        raise BuildError(f"the graph's {report.triples} quads serialised as {len(lines)} N-Quads lines; "
+                         "previous graph kept")
     path = write_build(lines, report_dict(report), build_dir, progress)
     return BuildResult(path, report, len(lines))
 

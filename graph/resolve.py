@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 
 from policykg import records as R
 from policykg.errors import UnknownEntityError
-from policykg.namespace import ID, PK
+from policykg.namespace import ID, PK, mint
 from policykg.normalize import squash
 from policykg.registry import Entity, Kind, Registry, looks_like_agency, lookup_key
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
@@ -40,7 +40,7 @@ Statement = Callable[[URIRef, URIRef, "URIRef | Literal", R.SourceSpan, str], No
 
 
 def entity_iri(entity: Entity) -> URIRef:
-    return ID[f"{entity.kind.value}/{entity.key}"]
+    return mint(f"{entity.kind.value}/{entity.key}")
 
 
 def minted_iri(kind: Kind, name: str, qualifier: str = "") -> URIRef:
@@ -57,7 +57,7 @@ def minted_iri(kind: Kind, name: str, qualifier: str = "") -> URIRef:
     """
     key = lookup_key(name) if not qualifier else f"{lookup_key(qualifier)}|{lookup_key(name)}"
     digest = hashlib.sha256(key.encode()).hexdigest()[:12]
-    return ID[f"{kind.value}/unregistered-{digest}"]
+    return mint(f"{kind.value}/unregistered-{digest}")
 
 
 class Pending:
@@ -118,7 +118,7 @@ class Resolver:
         g.add((iri, PK.nameAsPrinted, Literal(name)))
         g.add((iri, PK.minted, _TRUE))
         if kind is Kind.AREA:
-            scheme = ID[f"strategy/{self.strategy}"]
+            scheme = mint(f"strategy/{self.strategy}")
             g.add((iri, PK.areaNumber, Literal(number, datatype=XSD.integer)))
             g.add((iri, SKOS.inScheme, scheme))
             g.add((scheme, RDF.type, PK.Strategy))

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from rdflib import Dataset
 
-from policykg.graph.store import BuildReportFile, default_build_dir, load_dataset, read_build_report
+from policykg.graph.store import BuildReportFile, load_dataset, read_build_report, resolve_build
 from policykg.money import oku
 from policykg.normalize import UNIT_YEN
 from policykg.queries.run import load_query, query_dir, run_query
@@ -345,9 +345,9 @@ def collect(build_dir: Path | None = None, *, lang: str | None = None) -> Qualit
     """Build the report from the graph (and build report) in ``build_dir``; ``lang="en"``: the
     figures' scopes and the entities in the tables by their English labels (the sections on new
     entities stay Japanese: they propose registry entries)."""
-    build_dir = build_dir or default_build_dir()
-    ds = load_dataset(build_dir)
-    build_report = read_build_report(build_dir)
+    gen = resolve_build(build_dir)  # the graph and its report from the same build
+    build_report = read_build_report(gen)  # first: it is small, and names the graph's quads
+    ds = load_dataset(gen)
     figures = _figures(ds, lang)
     once, never = _entities(ds, lang)
     checks = (check_listed_vs_area(figures), check_areas_vs_overall(figures), check_shares(ds),

@@ -34,7 +34,7 @@ import pyoxigraph as ox
 
 from policykg.errors import PolicyKGError, QueryError
 from policykg.graph.backends import open_query_store
-from policykg.graph.store import GRAPH_FILE, StoreError
+from policykg.graph.store import GRAPH_FILE, StoreError, resolve_build
 from policykg.namespace import PREFIXES
 from policykg.serve.entity import EntityNotFound, evaluate_entity
 from policykg.serve.named import evaluate_named
@@ -213,8 +213,7 @@ class QueryPool:
 
     def start(self) -> QueryPool:
         self.build_dir = Path(self.build_dir).resolve()
-        if not (self.build_dir / GRAPH_FILE).is_file():
-            raise StoreError(f"no built graph at {self.build_dir / GRAPH_FILE}: run `policykg build` first")
+        resolve_build(self.build_dir)  # StoreError now, not in each worker; each worker resolves it when it starts
         for _ in range(self.workers):
             self._idle.put(self._spawn())
         return self

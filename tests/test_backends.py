@@ -7,6 +7,7 @@ byte-identical across the stores.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
@@ -17,6 +18,7 @@ from click.testing import CliRunner
 
 from policykg.cli import main
 from policykg.graph.backends import OXIGRAPH_DIR, Backend, ensure_disk_store, open_store
+from policykg.graph.store import resolve_build, write_build
 from policykg.queries.entities import EntityIndex
 from policykg.queries.run import format_result, list_queries, load_query, run_query
 
@@ -67,7 +69,7 @@ def test_cases_cover_every_query() -> None:
 def _copy(bundled_build: Path, folder: Path) -> Path:
     """A copy of the shared build: the on-disk store writes ``oxigraph/`` into the build folder."""
     out = folder / "kg"
-    shutil.copytree(bundled_build, out)
+    shutil.copytree(bundled_build, out, symlinks=True)
     return out
 
 
@@ -116,8 +118,11 @@ def test_oxigraph_default_graph_is_the_merge_not_a_bag(stores: dict) -> None:
 
 
 def test_disk_store_follows_the_nquads(bundled_build: Path, tmp_path: Path) -> None:
-    out = _copy(bundled_build, tmp_path)
+    """A plain N-Quads file (no build recorded its SHA-256): the store follows its size and time."""
+    out = tmp_path / "kg"
+    out.mkdir()
     nq = out / "policykg.nq"
+    nq.write_bytes((bundled_build / "policykg.nq").read_bytes())
     assert not (out / OXIGRAPH_DIR).exists()
     store = ensure_disk_store(nq)
     assert store == out / OXIGRAPH_DIR
@@ -127,6 +132,30 @@ def test_disk_store_follows_the_nquads(bundled_build: Path, tmp_path: Path) -> N
     ensure_disk_store(nq)
     assert (store / "policykg-source.json").read_text() != stamp
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary folder left
+
+
+def test_oxigraph_disk_store_is_keyed_by_the_graph_sha256(tmp_path: Path) -> None:
+    """In a build folder the store follows the SHA-256 the build recorded in the generation's
+    report: a rebuild of the same graph (a new generation, a new file) keeps it, another graph
+    replaces it, and it always answers for the graph ``current`` names."""
+    def build(value: str) -> None:
+        write_build([f'<urn:s> <urn:p> "{value}" <urn:g> .'], {"quads": 1, "documents": [], "records": {},
+                                                                "classes": {}, "warnings": []}, tmp_path)
+
+    def answer() -> str:
+        store = open_store(tmp_path, Backend.OXIGRAPH_DISK)
+        return str(next(iter(store.select("SELECT ?o WHERE { <urn:s> <urn:p> ?o }")))[0])
+
+    build("one")
+    assert answer() == "one"
+    stamp = json.loads((tmp_path / OXIGRAPH_DIR / "policykg-source.json").read_text())
+    assert stamp == {"file": "policykg.nq", "sha256": resolve_build(tmp_path).graph_sha256()}
+    loaded = (tmp_path / OXIGRAPH_DIR).stat().st_ino
+    build("one")  # the same graph again: .gen-2, same SHA-256
+    assert resolve_build(tmp_path).name == ".gen-2" and answer() == "one"
+    assert (tmp_path / OXIGRAPH_DIR).stat().st_ino == loaded  # not rewritten
+    build("two")
+    assert answer() == "two" and (tmp_path / OXIGRAPH_DIR).stat().st_ino != loaded
 
 
 def test_cli_backend_option_prints_the_same(bundled_build: Path, tmp_path: Path) -> None:

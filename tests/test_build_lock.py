@@ -1,9 +1,10 @@
 """Two builds into one folder never interleave, and a killed build's temporaries do not stay.
 
 Through the real CLI on the bundled FY2020 text (nisc-budget-fy2020): while the folder's lock is
-held (as a first build holds it while it replaces its two files), a second `policykg build`
-waits — its graph does not appear — and finishes once the lock is released; temporaries left by a
-build killed mid-write are removed by the next build.
+held (as a first build holds it while it writes its generation and makes it current), a second
+`policykg build` waits — its graph does not appear — and finishes once the lock is released;
+temporaries left by a build killed mid-write (files, links, a generation never made current) are
+removed by the next build.
 """
 
 from __future__ import annotations
@@ -76,13 +77,17 @@ def test_a_second_build_waits_for_the_lock(manifest: Path, tmp_path: Path) -> No
 def test_temporaries_of_a_killed_build_are_removed(manifest: Path, tmp_path: Path) -> None:
     out = tmp_path / "kg"
     out.mkdir()
-    stale = [out / ".policykg.nq.k1ll3d", out / ".build-report.json.k1ll3d"]
+    stale = [out / ".policykg.nq.k1ll3d", out / ".build-report.json.k1ll3d", out / ".current.123.link"]
     for path in stale:
         path.write_text("half a file", encoding="utf-8")
+    (out / ".gen-4").mkdir()  # a generation a killed build never made current
+    (out / ".gen-4" / "policykg.nq").write_text("half a graph", encoding="utf-8")
+    stale.append(out / ".gen-4")
     keep = out / ".unrelated"
     keep.write_text("not ours", encoding="utf-8")
     proc = _build(manifest, out)
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     assert not any(p.exists() for p in stale) and keep.exists()
-    assert sorted(p.name for p in out.iterdir()) == [".unrelated", "build-report.json", "policykg.nq"]
+    assert sorted(p.name for p in out.iterdir()) == [".gen-1", ".unrelated", "build-report.json", "current",
+                                                     "policykg.nq"]

@@ -41,6 +41,15 @@ def main() -> None:
         # The real run of nisc-budget-fy2023:1309-1323 (a garbled vertical caption), appended after line 60.
         "devanagari-diagram.txt": (base + "".join(FY2023.read_text(encoding="utf-8")
                                                   .splitlines(keepends=True)[1308:1323])).encode(),
+        # Names with characters an IRI cannot hold: they go into literals (labels, names as
+        # printed); the measures they name get minted IRIs (a digest of the name).
+        "name-angle-brackets.txt": base.replace(ROW6, ROW6.replace("サイバーセキュリティ", "サイバー<セキュリティ>")).encode(),
+        "name-quotes-backslash.txt": base.replace(ROW6, ROW6.replace("統合知的", '"統合"\\知的')).encode(),
+        "name-braces-pipe.txt": base.replace(ROW6, ROW6.replace("統合知的", "{統合}|知的^`x`")).encode(),
+        "name-line-separator.txt": base.replace(ROW6, ROW6.replace("統合知的", "統合\u2028知的")).encode(),
+        "name-tab.txt": base.replace(ROW6, ROW6.replace("統合知的", "統合\t知的")).encode(),
+        # the name cell wrapped over lines 6-7 (the blank line 7 taken out: later lines keep their numbers)
+        "name-newline.txt": base.replace(ROW6 + "\n\n", ROW6.replace("統合知的", "統合\n知的") + "\n").encode(),
         "no-known-layout.txt": "議事次第\n1. 開会\n2. 議題\n令和7年度の予算について 15.8億円\n".encode(),
     }
     for name, data in files.items():
