@@ -17,6 +17,7 @@ the input cannot be read exactly.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ __all__ = [
     "fiscal_year_from_text",
     "is_dash",
     "nfkc",
+    "nfkc_char",
     "nfkc_with_offsets",
     "parse_amount",
     "parse_percent",
@@ -67,6 +69,8 @@ _RADICALS = str.maketrans(
     }
 )
 
+_RADICAL_CHARS = re.compile("[" + "".join(chr(c) for c in _RADICALS) + "]")
+
 
 def nfkc(text: str) -> str:
     """NFKC-normalise: full-width digits and Latin, Kangxi radicals, ideographic spaces,
@@ -77,7 +81,8 @@ def nfkc(text: str) -> str:
     >>> nfkc("国⺠が安全で安⼼して")
     '国民が安全で安心して'
     """
-    return unicodedata.normalize("NFKC", text).translate(_RADICALS)
+    norm = unicodedata.normalize("NFKC", text)
+    return norm.translate(_RADICALS) if _RADICAL_CHARS.search(norm) else norm  # translate is slow: only if needed
 
 
 def nfkc_with_offsets(text: str) -> tuple[str, list[int]]:
@@ -93,11 +98,20 @@ def nfkc_with_offsets(text: str) -> tuple[str, list[int]]:
     parts: list[str] = []
     offsets: list[int] = []
     for i, ch in enumerate(text):
-        n = nfkc(ch)
+        n = nfkc_char(ch)
         parts.append(n)
-        offsets.extend([i] * len(n))
+        if len(n) == 1:
+            offsets.append(i)
+        else:
+            offsets.extend([i] * len(n))
     offsets.append(len(text))
     return "".join(parts), offsets
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def nfkc_char(ch: str) -> str:
+    """:func:`nfkc` of one character, remembered (documents repeat a few thousand characters)."""
+    return nfkc(ch)
 
 
 def squash(text: str) -> str:

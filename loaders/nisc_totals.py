@@ -28,6 +28,7 @@ chart whose percentages do not add up to 100 (± 0.05 per entry).
 from __future__ import annotations
 
 import bisect
+import itertools
 import logging
 import re
 from collections.abc import Sequence
@@ -355,7 +356,7 @@ class _Joined:
 
     def __init__(self, lines: Sequence[str], first: int) -> None:
         self.raw, self.first = "".join(lines), first
-        self.starts = [sum(len(x) for x in lines[:k]) for k in range(len(lines))]
+        self.starts = [0, *itertools.accumulate(len(x) for x in lines[:-1])] if lines else []  # linear time
         self.norm, self.off = nfkc_with_offsets(self.raw)
 
     def line(self, i: int) -> int:
