@@ -31,6 +31,7 @@ __all__ = [
     "UNIT_YEN",
     "era_to_fiscal_year",
     "fiscal_year_from_text",
+    "INVISIBLE",
     "is_dash",
     "nfkc",
     "nfkc_char",
@@ -38,6 +39,7 @@ __all__ = [
     "parse_amount",
     "parse_percent",
     "squash",
+    "strip_invisible",
 ]
 
 #: Gregorian year of 元年 (year 1) of each era.
@@ -112,6 +114,39 @@ def nfkc_with_offsets(text: str) -> tuple[str, list[int]]:
 def nfkc_char(ch: str) -> str:
     """:func:`nfkc` of one character, remembered (documents repeat a few thousand characters)."""
     return nfkc(ch)
+
+
+#: Characters that print nothing yet split what they sit in (「1\u200b5.8億円」 is no amount, a BOM before
+#: 「【総務省】」 hides the row): every format character (Unicode category Cf: the byte-order mark U+FEFF,
+#: zero-width space, joiners U+200B-U+200D, bidi marks, embeddings and isolates, word joiner U+2060,
+#: soft hyphen U+00AD, tags …), variation selectors, the combining grapheme joiner and Hangul fillers.
+#: ``tests/test_normalize_properties.py`` checks that every Cf character of Python's Unicode is here.
+INVISIBLE = re.compile(
+    "[\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u17b4\u17b5"
+    "\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e0fff]"
+)
+
+
+def strip_invisible(text: str) -> tuple[str, list[tuple[int, str]]]:
+    """``text`` without :data:`INVISIBLE` characters (line breaks kept, so lines keep their
+    numbers), and for each line that held any: (line, a description of what was removed).
+
+    >>> strip_invisible("\\ufeff【総務省】IoT 1\\u200b5.8億円\\nok\\n")
+    ('【総務省】IoT 15.8億円\\nok\\n', [(1, 'U+FEFF ZERO WIDTH NO-BREAK SPACE (column 1), U+200B ZERO WIDTH SPACE (column 12)')])
+    """
+    if not INVISIBLE.search(text):
+        return text, []
+    removed: list[tuple[int, str]] = []
+    lines = text.split("\n")
+    for number, line in enumerate(lines, 1):
+        found = [(m.start(), m[0]) for m in INVISIBLE.finditer(line)]
+        if found:
+            removed.append((number, ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')} (column {i + 1})"
+                                              for i, ch in found)))
+            lines[number - 1] = INVISIBLE.sub("", line)
+    return "\n".join(lines), removed
 
 
 def squash(text: str) -> str:

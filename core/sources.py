@@ -26,6 +26,10 @@ from .records import BudgetKind, BudgetStatus
 
 #: Files larger than this are refused before reading (bounded memory).
 MAX_FILE_BYTES = 20 * 1024 * 1024
+#: Lines longer than this (in UTF-8 bytes, without the line break) are refused: a summary-table line
+#: is under 300 bytes, and one line becomes a literal of the graph, whose N-Quads readers have line
+#: limits of their own (Oxigraph refuses a line over 16 MB). 1 MiB leaves room for escapes and IRIs.
+MAX_LINE_BYTES = 1024 * 1024
 
 
 class Layout(str, Enum):
@@ -271,8 +275,8 @@ def garbled(text: str) -> str:
 def read_text(path: Path, *, expected_sha256: str = "") -> str:
     """Read a source file as strict UTF-8.
 
-    Raises LoaderError for: a file over MAX_FILE_BYTES, an empty file, bytes that
-    are not UTF-8 (with the line of the first bad byte), NUL bytes (binary data)
+    Raises LoaderError for: a file over MAX_FILE_BYTES, an empty file, a line over
+    MAX_LINE_BYTES, bytes that are not UTF-8 (with the line of the first bad byte), NUL bytes (binary data)
     and a checksum that does not match the manifest.
     """
     name = str(path)
@@ -282,6 +286,7 @@ def read_text(path: Path, *, expected_sha256: str = "") -> str:
     raw = path.read_bytes()
     if not raw.strip():
         raise LoaderError(name, 1, "", "empty file")
+    check_line_lengths(raw, name)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -296,3 +301,21 @@ def read_text(path: Path, *, expected_sha256: str = "") -> str:
         if digest != expected_sha256:
             raise LoaderError(name, 0, digest, f"checksum differs from the manifest ({expected_sha256})")
     return text
+
+
+def check_line_lengths(raw: bytes, name: str) -> None:
+    """Raise LoaderError naming the first line of ``raw`` longer than :data:`MAX_LINE_BYTES`.
+
+    >>> check_line_lengths(b"ok\\n" + b"x" * (MAX_LINE_BYTES + 1) + b"\\n", "doc.txt")
+    Traceback (most recent call last):
+    ...
+    policykg.errors.LoaderError: doc.txt:2: line of 1048577 bytes refused (at most 1048576 bytes per line): 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…'
+    """
+    lines = raw.split(b"\n")
+    if max(map(len, lines)) <= MAX_LINE_BYTES:
+        return
+    number = next(n for n, line in enumerate(lines, 1) if len(line) > MAX_LINE_BYTES)
+    line = lines[number - 1]
+    snippet = line[:40].decode("utf-8", "backslashreplace") + "…"
+    raise LoaderError(name, number, snippet, f"line of {len(line)} bytes refused (at most {MAX_LINE_BYTES} bytes "
+                                             "per line)")

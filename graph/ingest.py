@@ -44,6 +44,7 @@ from policykg.sources import (
     MAX_FILE_BYTES,
     Document,
     Layout,
+    check_line_lengths,
     corpus_dir,
     corpus_folders_from_env,
     load_corpus,
@@ -126,6 +127,7 @@ def _read(path: Path) -> tuple[bytes, str, str]:
         raw = (text.rstrip("\n") + "\n").encode("utf-8")
         if len(raw) > MAX_FILE_BYTES:
             raise LoaderError(str(path), 0, f"{len(raw)} bytes", f"text larger than {MAX_FILE_BYTES} bytes refused")
+        check_line_lengths(raw, str(path))
         return raw, raw.decode("utf-8"), hashlib.sha256(data).hexdigest()
     text = read_text(path)
     return path.read_bytes(), text, ""

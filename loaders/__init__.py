@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from policykg.errors import LoaderError
-from policykg.normalize import squash
-from policykg.records import MeasureMention, Record
+from policykg.normalize import squash, strip_invisible
+from policykg.records import MeasureMention, Record, SourceSpan, Warning_
 from policykg.registry import Kind, Registry, looks_like_agency
 from policykg.sources import Document, Layout
 
@@ -21,7 +21,23 @@ NISC_SIGNATURE = "政府のサイバーセキュリティに関する予算"
 
 
 def parse_document(doc: Document, text: str, registry: Registry) -> list[Record]:
-    """All records of one document, in document order per loader."""
+    """All records of one document, in document order per loader.
+
+    Invisible characters (a byte-order mark, zero-width spaces, bidi marks, a soft hyphen:
+    :data:`policykg.normalize.INVISIBLE`) are removed first, each line that held any
+    reported by a warning naming what was removed; line numbers stay those of the file.
+    """
+    clean, removed = strip_invisible(text)
+    lines = text.split("\n") if removed else []
+    notes: list[Record] = [
+        Warning_(f"invisible characters removed before reading: {what}", lines[number - 1][:120],
+                 SourceSpan(doc.id, number, number))
+        for number, what in removed
+    ]
+    return notes + _parse(doc, clean, registry)
+
+
+def _parse(doc: Document, text: str, registry: Registry) -> list[Record]:
     if doc.layout in (Layout.NISC_PDFTEXT, Layout.NISC_MARKDOWN):
         _require_signature(doc, text, NISC_SIGNATURE)
         columns, short = nisc_columns.document_columns(doc, text)
