@@ -21,11 +21,14 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, localcontext
 
 __all__ = [
     "Amount",
     "AMOUNT_RE",
+    "FOLDING_MARKS",
+    "MAX_YEN",
+    "NOTE_MARK",
     "DASHES",
     "ERA_START",
     "UNIT_YEN",
@@ -35,6 +38,7 @@ __all__ = [
     "is_dash",
     "nfkc",
     "nfkc_char",
+    "nfkc_keeping_marks",
     "nfkc_with_offsets",
     "parse_amount",
     "parse_percent",
@@ -53,11 +57,10 @@ DASHES = frozenset("―—－-‐–ー─")
 
 # After NFKC: digits, commas and a decimal point, possibly split by spaces
 # ("2, 126. 2億円"); the unit follows, possibly after a space ("27.1 億円").
-AMOUNT_RE = re.compile(
-    r"(?P<number>\d{1,3}(?:\s?,\s?\d{3})+(?:\s?\.\s?\d+)?|\d+(?:\s?\.\s?\d+)?)\s?"
-    r"(?P<unit>億円|百万円|千円|万円)"
-)
-_STRICT_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})*(?:\.\d+)?|\d+(?:\.\d+)?")
+_NUMBER = r"\d{1,3}(?:\s?,\s?\d{3})+(?:\s?\.\s?\d+)?|\d+(?:\s?\.\s?\d+)?"
+_UNIT = r"億円|百万円|千円|万円"
+AMOUNT_RE = re.compile(rf"(?P<number>{_NUMBER})\s?(?P<unit>{_UNIT})")
+_STRICT_NUMBER = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})*(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?")
 _ERA_YEAR = re.compile(r"(?P<era>平成|令和)\s*(?P<year>元|\d{1,2})\s*年")
 
 
@@ -175,43 +178,110 @@ def is_dash(cell: str) -> bool:
     return len(stripped) == 1 and stripped in DASHES
 
 
+#: The largest amount read, in yen: 100兆円, near the whole general-account budget (about 115兆円);
+#: no cybersecurity figure comes within a thousandth of it. A larger amount is refused, never rounded.
+MAX_YEN = 10**14
+_MAX_DIGITS = 20  # digits of a printed number: more is no amount (and would exceed MAX_YEN in any unit)
+
+#: Characters NFKC turns into digits that are footnote marks beside an amount, never part of it:
+#: superscripts and subscripts (¹ ² ³ ⁴ …), circled, parenthesised and full-stop digits (① ⑴ ⒈ ❶ ㉑),
+#: vulgar fractions. ``tests/test_normalize_properties.py`` checks that every character of category
+#: No whose NFKC holds an ASCII digit is here.
+FOLDING_MARKS = re.compile(
+    "[\u00b2\u00b3\u00b9\u00bc-\u00be\u2070-\u209f\u2150-\u218f\u2460-\u24ff\u2776-\u2793"
+    "\u3248-\u325f\u32b1-\u32bf\U0001f100-\U0001f10c]"
+)
+#: A footnote mark after NFKC: ※ * † ‡ § ¶ (with a number), 注1, (注1), (※1), (*).
+NOTE_MARK = r"(?:[※*†‡§¶]+\s?\d{0,2}|[(]\s*(?:注|※|\*)\s*\d{0,2}\s*[)]|注\s?\d{1,2}\)?)"
+_MARK = rf"(?:{FOLDING_MARKS.pattern}+|{NOTE_MARK})"
+# Before the number a mark's own number must be set apart by a space: 「※15.8億円」 is ※ and 15.8億円.
+_PRE_MARK = rf"(?:{FOLDING_MARKS.pattern}+|[※*†‡§¶]+(?:\s?\d{{1,2}}\s)?|[(]\s*(?:注|※|\*)\s*\d{{0,2}}\s*[)]|注\s?\d{{1,2}}\)?\s)"
+_MARKED_AMOUNT = re.compile(
+    rf"(?:(?P<pre>{_PRE_MARK})\s?)?(?P<number>{_NUMBER})\s?(?:(?P<mid>{_MARK})\s?)?(?P<unit>{_UNIT})(?:\s?(?P<post>{_MARK}))?"
+)
+
+
 @dataclass(frozen=True)
 class Amount:
-    """An amount as printed and in integer yen."""
+    """An amount as printed and in integer yen.
+
+    ``marks`` are the footnote marks printed beside it (「15.8¹億円」: ``¹``), as printed and kept
+    in ``printed``, but no part of ``number`` or ``yen``; "" when there are none.
+    """
 
     printed: str
     number: str  # the number as printed, normalised ("2,126.2")
     unit: str  # 億円, 百万円 …
     yen: int
+    marks: str = ""
+
+
+def nfkc_keeping_marks(text: str) -> str:
+    """:func:`nfkc`, character by character, except that :data:`FOLDING_MARKS` stay as printed.
+
+    >>> nfkc_keeping_marks("（１５．８¹億円）"), nfkc("（１５．８¹億円）")
+    ('(15.8¹億円)', '(15.81億円)')
+    """
+    return _nfkc_keeping_marks(text)[0]
+
+
+def _nfkc_keeping_marks(text: str) -> tuple[str, list[int]]:
+    """:func:`nfkc_with_offsets`, except that :data:`FOLDING_MARKS` stay as printed (no digits)."""
+    parts: list[str] = []
+    offsets: list[int] = []
+    for i, ch in enumerate(text):
+        n = ch if FOLDING_MARKS.match(ch) else nfkc_char(ch)
+        parts.append(n)
+        offsets.extend([i] * len(n))
+    offsets.append(len(text))
+    return "".join(parts), offsets
 
 
 def parse_amount(text: str) -> Amount:
     """Read one amount such as ``15.3億円``, ``１，５８４百万円`` or ``2, 126. 2億円``.
 
-    The whole string (after stripping) must be the amount; anything else raises
-    ``ValueError``. A value that is not a whole number of yen raises too.
+    The whole string (after stripping) must be the amount, possibly with a footnote mark
+    before the number, between number and unit or after the unit (``15.8¹億円``, ``※15.8億円``,
+    ``15.8億円（注1）``): the mark is kept in :attr:`Amount.marks` and never read as a digit.
+    Anything else raises ``ValueError``, and so do a value that is not a whole number of yen,
+    digits other than ASCII after NFKC, and an amount above :data:`MAX_YEN` (never rounded).
 
     >>> parse_amount("0. 3億円").yen
     30000000
+    >>> a = parse_amount("15.8¹億円"); a.yen, a.number, a.marks, a.printed
+    (1580000000, '15.8', '¹', '15.8¹億円')
+    >>> parse_amount("１５．８億円（注１）").marks, parse_amount("※15.8億円").yen
+    ('（注１）', 1580000000)
     >>> parse_amount("1,0 6 4.0億円")
     Traceback (most recent call last):
     ...
     ValueError: not an amount: '1,0 6 4.0億円'
+    >>> parse_amount("1" * 30 + "億円")
+    Traceback (most recent call last):
+    ...
+    ValueError: amount of 30 digits refused (at most 20): '111111111111111111111111111111億円'
     """
-    norm = nfkc(text).strip()
-    match = AMOUNT_RE.fullmatch(norm)
+    printed = text.strip()
+    norm, offsets = _nfkc_keeping_marks(printed)
+    match = _MARKED_AMOUNT.fullmatch(norm)
     if match is None:
         raise ValueError(f"not an amount: {text!r}")
     number = re.sub(r"\s", "", match["number"])
     if not _STRICT_NUMBER.fullmatch(number):
         raise ValueError(f"not an amount: {text!r}")
-    try:
+    digits = sum(ch.isdigit() for ch in number)
+    if digits > _MAX_DIGITS:
+        raise ValueError(f"amount of {digits} digits refused (at most {_MAX_DIGITS}): {text!r}")
+    with localcontext() as ctx:
+        ctx.prec = 2 * _MAX_DIGITS  # exact: no product here has more digits
         value = Decimal(number.replace(",", "")) * UNIT_YEN[match["unit"]]
-    except InvalidOperation as e:  # pragma: no cover - regex guarantees digits
-        raise ValueError(f"not an amount: {text!r}") from e
     if value != value.to_integral_value():
         raise ValueError(f"amount is not a whole number of yen: {text!r}")
-    return Amount(printed=text.strip(), number=number, unit=match["unit"], yen=int(value))
+    if value > MAX_YEN:
+        raise ValueError(f"amount above {MAX_YEN:,} yen (100兆円) refused, never rounded: {text!r}")
+    marks = " ".join(printed[offsets[match.start(g)] : offsets[match.end(g)]].strip() for g in ("pre", "mid", "post")
+                     if match[g])
+    return Amount(printed=printed, number=number, unit=match["unit"], yen=int(value), marks=marks)
 
 
 def parse_percent(text: str) -> Decimal:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from policykg.errors import LoaderError
-from policykg.normalize import squash, strip_invisible
-from policykg.records import MeasureMention, Record, SourceSpan, Warning_
+from policykg.normalize import parse_amount, squash, strip_invisible
+from policykg.records import BudgetFigure, FundingFlow, MeasureMention, Record, SourceSpan, Warning_
 from policykg.registry import Kind, Registry, looks_like_agency
 from policykg.sources import Document, Layout
 
@@ -34,7 +34,26 @@ def parse_document(doc: Document, text: str, registry: Registry) -> list[Record]
                  SourceSpan(doc.id, number, number))
         for number, what in removed
     ]
-    return notes + _parse(doc, clean, registry)
+    return notes + _note_marks(_parse(doc, clean, registry))
+
+
+def _note_marks(records: list[Record]) -> list[Record]:
+    """Each figure (or funding flow) printed with a footnote mark beside its amount (「15.8¹億円」,
+    「15.8億円※」), followed by a warning naming the mark: it is kept in the printed amount and is
+    no part of the number (:func:`policykg.normalize.parse_amount`)."""
+    out: list[Record] = []
+    for rec in records:
+        out.append(rec)
+        printed = rec.printed if isinstance(rec, BudgetFigure) else rec.printed_amount if isinstance(
+            rec, FundingFlow) else ""
+        try:
+            amount = parse_amount(printed) if printed else None
+        except ValueError:
+            continue  # a printed statement around the amount, not the amount alone: read by its loader
+        if amount is not None and amount.marks:
+            out.append(Warning_(f"footnote mark {amount.marks!r} beside the amount, kept out of the number: "
+                                f"read as {amount.number}{amount.unit}", printed, rec.source))
+    return list(dict.fromkeys(out))
 
 
 def _parse(doc: Document, text: str, registry: Registry) -> list[Record]:

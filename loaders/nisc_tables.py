@@ -18,7 +18,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from policykg.normalize import AMOUNT_RE, Amount, is_dash, nfkc, nfkc_with_offsets, parse_amount
+from policykg.normalize import (
+    AMOUNT_RE, NOTE_MARK, Amount, is_dash, nfkc, nfkc_keeping_marks, nfkc_with_offsets, parse_amount,
+)
 from policykg.records import (
     BudgetFigure,
     MeasureMention,
@@ -33,9 +35,13 @@ from policykg.sources import Column
 
 _ROW_START = re.compile(r"^\s*【(?P<agency>[^】]{1,20})】\s*(?P<rest>.*)$")
 _AREA = re.compile(r"^\s*#*\s*[（(]\s*(?P<num>[1-9])\s*[）)]\s*(?P<rest>.*)$")
-_CELL = r"(?:\d[\d,.\s]*?\s?(?:億円|百万円)|[―—－‐–ー─-])"
+# A footnote mark beside an amount, after NFKC (which turns 「¹」 or 「①」 into a digit): parse_amount reads the
+# printed cell and keeps the mark out of the number.
+_MARK = rf"(?:{NOTE_MARK}|\(\d{{1,2}}\))"
+_AFTER = rf"(?:\s?{_MARK}|\d{{1,2}}(?![\d.,]))"  # after the unit; a folded superscript is attached to it
+_CELL = rf"(?:(?:{_MARK}\s?)?\d[\d,.\s]*?\s?(?:{_MARK}\s?)?(?:億円|百万円){_AFTER}?|[―—－‐–ー─-])"
 _TAIL = re.compile(rf"(?:^|\s)(?P<cell>{_CELL})\s*$")
-_BRACKET_TOTAL = re.compile(r"[（(]\s*(?P<amount>[^（()）]*?(?:億円|百万円))\s*[）)]")
+_BRACKET_TOTAL = re.compile(rf"[（(]\s*(?P<amount>[^（()）]*?(?:億円|百万円)(?:\s?{NOTE_MARK}|\d{{1,2}})?)\s*[）)]")
 _MONEY_HINT = re.compile(r"\d\s*[.,]?\s*\d*\s*(?:億円|百万円)|[xｘ]\s*億円")
 
 
@@ -246,7 +252,9 @@ def _area_header(
     assert first is not None
     start = header.start("rest")
     label = line[offsets[start] : offsets[start + first.start()]].replace("\t", " ").strip()
-    totals = [m["amount"] for m in _BRACKET_TOTAL.finditer(rest)]
+    # in NFKC, as before, but with footnote marks as printed (NFKC would fold 「¹」 into the number)
+    totals = [nfkc_keeping_marks(line[offsets[start + m.start("amount")] : offsets[start + m.end("amount")]])
+              for m in _BRACKET_TOTAL.finditer(rest)]
     span = SourceSpan(source, number, number)
     if len(totals) != len(columns):
         msg = f"area header has {len(totals)} totals, expected {len(columns)}; totals skipped"
