@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from policykg.normalize import (
-    AMOUNT_RE, NOTE_MARK, Amount, is_dash, nfkc, nfkc_keeping_marks, nfkc_with_offsets, parse_amount,
+    AMOUNT_RE, NOTE_MARK, Amount, is_dash, nfkc, nfkc_keeping_marks, nfkc_with_offsets, parse_amount, squash,
 )
 from policykg.records import (
     BudgetFigure,
@@ -86,6 +86,7 @@ def parse_summary_table(
     area: int | None = None
     area_label = ""
     row: _Row | None = None
+    repeats = _Repeats(source)
 
     def finish() -> None:
         nonlocal row
@@ -96,8 +97,18 @@ def parse_summary_table(
             span = SourceSpan(source, row.first, row.last)
             out.append(MeasureMention(name, row.agency, row.area, row.area_label, span))
         else:
-            out.extend(_row_records(row, source, columns, short_row_columns))
+            out.extend(repeats.row(_row_records(row, source, columns, short_row_columns)))
         row = None
+
+    def table_break() -> None:
+        nonlocal row
+        if row is None:
+            return
+        if name_only_rows and row.first == row.last:
+            finish()
+        else:
+            out.append(_unread(row, source, "row has no amounts before the table moves on"))
+            row = None
 
     for number, raw in enumerate(lines, 1):
         line = raw.rstrip("\r")
@@ -111,11 +122,18 @@ def parse_summary_table(
             if row.cells:
                 finish()
             continue
+        if start and _fills_columns(line, len(columns), len(short_row_columns)):
+            table_break()  # a line starting with 【 ends the row before it
+            label = line[offsets[start.start("agency")] : offsets[start.end("agency")]].strip()
+            out.append(Warning_(f"table row under 【{label}】, which is neither an agency of the registry nor "
+                                "named like one (…省, …庁, …委員会 …); row skipped (add the agency to the "
+                                "registry to read it)", line.strip(), SourceSpan(source, number, number)))
+            continue
         header = _AREA.match(norm)
         if header and _BRACKET_TOTAL.search(header["rest"]):
             finish()
             area, area_label, figures = _area_header(header, line, offsets, source, number, columns)
-            out.extend(figures)
+            out.extend(repeats.area(figures))
             continue
         if header and row is None:
             area, area_label = int(header["num"]), header["rest"].strip()
@@ -123,11 +141,7 @@ def parse_summary_table(
         if row is None or not norm.strip():
             continue
         if _is_table_break(norm):
-            if name_only_rows and row.first == row.last:
-                finish()
-            else:
-                out.append(_unread(row, source, "row has no amounts before the table moves on"))
-                row = None
+            table_break()
             continue
         _feed(row, line, number)
         if row.cells:
@@ -135,6 +149,51 @@ def parse_summary_table(
     if row is not None:
         out.append(_unread(row, source, "row has no amounts before the end of the file"))
     return out
+
+
+def _fills_columns(line: str, columns: int, short: int) -> bool:
+    """A line whose cells (amounts and dashes ending it) fill the table's columns, after a name."""
+    name, cells = split_cells(line)
+    return bool(name.strip()) and len(cells) in (columns, short or columns) and all(
+        is_dash(c) or AMOUNT_RE.search(nfkc(c)) for c in cells)
+
+
+class _Repeats:
+    """The table's rows and area headers seen so far: a repeat is reported and skipped, so that a
+    table printed twice (or a file pasted twice into one) never counts a measure twice."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.rows: dict[tuple[str, str], tuple[int, tuple]] = {}  # (agency, name) -> (line, figures)
+        self.areas: dict[tuple, int] = {}  # (area, figures) -> line
+
+    def row(self, records: list[Record]) -> list[Record]:
+        figures = [r for r in records if isinstance(r, BudgetFigure)]
+        mention = next((r for r in records if isinstance(r, MeasureMention)), None)
+        if mention is None or not figures:
+            return records
+        key = (squash(mention.agency), squash(mention.name))
+        cells = tuple((f.fiscal_year, f.budget, f.supplement, f.status, f.yen) for f in figures)
+        if key not in self.rows:
+            self.rows[key] = (mention.source.line, cells)
+            return records
+        line, before = self.rows[key]
+        what = ("the same amounts" if cells == before else
+                "other amounts (" + ", ".join(f.printed for f in figures) + f"; the row of line {line} is kept)")
+        snippet = f"【{mention.agency}】{mention.name} " + " ".join(f.printed for f in figures)
+        return [Warning_(f"table row repeats the measure of line {line} with {what}; row skipped, so that it is "
+                         "not counted twice", snippet, mention.source)]
+
+    def area(self, records: list[Record]) -> list[Record]:
+        figures = [r for r in records if isinstance(r, BudgetFigure)]
+        if not figures:
+            return records
+        key = (figures[0].area, tuple((f.fiscal_year, f.budget, f.supplement, f.status, f.yen) for f in figures))
+        if key not in self.areas:
+            self.areas[key] = figures[0].source.line
+            return records
+        return [Warning_(f"area header repeats line {self.areas[key]} (the same area and totals); totals skipped",
+                         " ".join(f.printed for f in figures), figures[0].source)]
 
 
 def _is_table_break(norm: str) -> bool:
