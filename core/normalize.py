@@ -194,8 +194,9 @@ FOLDING_MARKS = re.compile(
 #: A footnote mark after NFKC: ※ * † ‡ § ¶ (with a number), 注1, (注1), (※1), (*).
 NOTE_MARK = r"(?:[※*†‡§¶]+\s?\d{0,2}|[(]\s*(?:注|※|\*)\s*\d{0,2}\s*[)]|注\s?\d{1,2}\)?)"
 _MARK = rf"(?:{FOLDING_MARKS.pattern}+|{NOTE_MARK})"
-# Before the number a mark's own number must be set apart by a space: 「※15.8億円」 is ※ and 15.8億円.
-_PRE_MARK = rf"(?:{FOLDING_MARKS.pattern}+|[※*†‡§¶]+(?:\s?\d{{1,2}}\s)?|[(]\s*(?:注|※|\*)\s*\d{{0,2}}\s*[)]|注\s?\d{{1,2}}\)?\s)"
+# Before the number, a mark that may carry a number of its own is set apart by a space: 「※115.8億円」 could
+# be ※1 and 15.8億円 or ※ and 115.8億円, so it is refused; 「※ 15.8億円」, 「(注1)15.8億円」, 「¹15.8億円」 are read.
+_PRE_MARK = rf"(?:{FOLDING_MARKS.pattern}+|[※*†‡§¶]+(?:\s?\d{{1,2}})?\s|[(]\s*(?:注|※|\*)\s*\d{{0,2}}\s*[)]|注\s?\d{{1,2}}\)?\s)"
 _MARKED_AMOUNT = re.compile(
     rf"(?:(?P<pre>{_PRE_MARK})\s?)?(?P<number>{_NUMBER})\s?(?:(?P<mid>{_MARK})\s?)?(?P<unit>{_UNIT})(?:\s?(?P<post>{_MARK}))?"
 )
@@ -250,8 +251,12 @@ def parse_amount(text: str) -> Amount:
     30000000
     >>> a = parse_amount("15.8¹億円"); a.yen, a.number, a.marks, a.printed
     (1580000000, '15.8', '¹', '15.8¹億円')
-    >>> parse_amount("１５．８億円（注１）").marks, parse_amount("※15.8億円").yen
+    >>> parse_amount("１５．８億円（注１）").marks, parse_amount("※ 15.8億円").yen
     ('（注１）', 1580000000)
+    >>> parse_amount("※115.8億円")  # ※1 and 15.8億円, or ※ and 115.8億円?
+    Traceback (most recent call last):
+    ...
+    ValueError: not an amount: '※115.8億円'
     >>> parse_amount("1,0 6 4.0億円")
     Traceback (most recent call last):
     ...

@@ -22,6 +22,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import LoaderError, ManifestError
+from .normalize import nfkc, strip_invisible
 from .records import BudgetKind, BudgetStatus
 
 #: Files larger than this are refused before reading (bounded memory).
@@ -131,11 +132,36 @@ def check_unique(documents: Sequence[Document]) -> None:
             sums[digest] = doc
 
 
+def text_key(text: str) -> str:
+    """A checksum of what a text says: the same for two copies of one document that differ only in
+    line endings, white space, blank lines, invisible characters or character width (NFKC).
+
+    >>> text_key("【総務省】ＩｏＴ 15.8億円\\r\\n\\n") == text_key("\\ufeff【総務省】IoT  15.8億円\\n")
+    True
+    """
+    lines = (re.sub(r"\s+", " ", nfkc(line)).strip() for line in strip_invisible(text)[0].split("\n"))
+    return hashlib.sha256("\n".join(line for line in lines if line).encode("utf-8")).hexdigest()
+
+
+def check_same_text(texts: Sequence[tuple[Document, str]]) -> None:
+    """Raise LoaderError when two documents hold the same text (:func:`text_key`): one document listed
+    twice under two ids (its figures would be stated twice), e.g. a copy re-saved with other line endings."""
+    seen: dict[str, Document] = {}
+    for doc, text in texts:
+        key = text_key(text)
+        if (other := seen.get(key)) is not None:
+            raise LoaderError(str(doc.path), 1, doc.id, f"the same text as document {other.id} ({other.path}), "
+                              "up to white space, line endings, invisible characters and character width: one "
+                              "document listed twice")
+        seen[key] = doc
+
+
 def load_manifest(path: Path | None = None) -> list[Document]:
     """Read the manifest; every file it names must exist and match its checksum."""
     path = path or corpus_dir() / MANIFEST_FILE
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
         raise ManifestError(f"{path}: cannot read manifest: {e}") from e
     documents = []
@@ -143,11 +169,13 @@ def load_manifest(path: Path | None = None) -> list[Document]:
     entries = data.get("document", [])
     if not isinstance(entries, list) or set(data) - {"document"}:
         raise ManifestError(f"{path}: a manifest holds only [[document]] tables")
+    starts = [n for n, line in enumerate(text.split("\n"), 1) if re.match(r"\s*\[\[\s*document\s*\]\]", line)]
     for n, entry in enumerate(entries, 1):
         try:
             doc = _document(entry, path.parent)
         except (KeyError, ValueError, TypeError) as e:
-            raise ManifestError(f"{path}: document #{n}: {e}") from None
+            where = f"{path}:{starts[n - 1]}" if len(starts) == len(entries) else str(path)
+            raise ManifestError(f"{where}: document #{n}: {e}") from None
         if doc.id in seen:
             raise ManifestError(f"{path}: duplicate document id {doc.id!r}")
         seen.add(doc.id)
@@ -210,6 +238,10 @@ class _DocumentEntry(BaseModel):
                              f"(0 … {len(self.columns) - 1})")
         if self.columns_line and not self.columns:
             raise ValueError("columns_line is given but columns is empty")
+        named = [(c.fiscal_year, c.budget, c.status, c.supplement) for c in self.columns]
+        if twice := next((c for k, c in enumerate(named) if c in named[:k]), None):
+            raise ValueError(f"columns name the column {' '.join(map(str, twice[:3]))}"
+                             f"{f' #{twice[3]}' if twice[3] else ''} twice: each column of the table once")
         return self
 
 
