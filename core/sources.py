@@ -127,8 +127,8 @@ def check_unique(documents: Sequence[Document]) -> None:
         ids[doc.id] = doc
         for digest in dict.fromkeys(d for d in (doc.sha256, doc.original_sha256) if d):
             if (other := sums.get(digest)) is not None:
-                raise ManifestError(f"documents {other.id} ({other.path}) and {doc.id} ({doc.path}) are the same "
-                                    f"file (sha256 {digest})")
+                raise ManifestError(f"{doc.path}:1: document {doc.id} is the same file as document {other.id} "
+                                    f"({other.path}), sha256 {digest}: one document listed twice")
             sums[digest] = doc
 
 
@@ -238,11 +238,18 @@ class _DocumentEntry(BaseModel):
                              f"(0 … {len(self.columns) - 1})")
         if self.columns_line and not self.columns:
             raise ValueError("columns_line is given but columns is empty")
-        named = [(c.fiscal_year, c.budget, c.status, c.supplement) for c in self.columns]
-        if twice := next((c for k, c in enumerate(named) if c in named[:k]), None):
-            raise ValueError(f"columns name the column {' '.join(map(str, twice[:3]))}"
-                             f"{f' #{twice[3]}' if twice[3] else ''} twice: each column of the table once")
         return self
+
+    @field_validator("columns")
+    @classmethod
+    def _columns_once(cls, columns: list[_ColumnEntry]) -> list[_ColumnEntry]:
+        """Each column once: three identical columns would give three figures to one cell."""
+        named = [(c.fiscal_year, c.budget, c.status, c.supplement) for c in columns]
+        if twice := next((c for k, c in enumerate(named) if c in named[:k]), None):
+            number = f" #{twice[3]}" if twice[3] else ""
+            raise ValueError(f"column {' '.join(map(str, twice[:3]))}{number} named twice: each column of the "
+                             "table once")
+        return columns
 
 
 def _schema_error(e: ValidationError) -> str:
