@@ -100,23 +100,33 @@ def nfkc_with_offsets(text: str) -> tuple[str, list[int]]:
     >>> norm, off
     ('IPA交付金', [0, 1, 2, 3, 4, 5, 6])
     """
-    parts: list[str] = []
+    norm = text.translate(_PER_CHARACTER)
+    if len(norm) == len(text):  # no character became several (none becomes nothing): offsets are positions
+        return norm, list(range(len(text) + 1))
     offsets: list[int] = []
     for i, ch in enumerate(text):
-        n = nfkc_char(ch)
-        parts.append(n)
-        if len(n) == 1:
-            offsets.append(i)
-        else:
-            offsets.extend([i] * len(n))
+        offsets.extend([i] * len(nfkc_char(ch)))
     offsets.append(len(text))
-    return "".join(parts), offsets
+    return norm, offsets
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def nfkc_char(ch: str) -> str:
     """:func:`nfkc` of one character, remembered (documents repeat a few thousand characters)."""
     return nfkc(ch)
+
+
+class _PerCharacter(dict):
+    """``str.translate`` table of :func:`nfkc_char`, filled as characters are met (up to 65,536 of them)."""
+
+    def __missing__(self, code: int) -> str:
+        value = nfkc_char(chr(code))
+        if len(self) < 1 << 16:
+            self[code] = value
+        return value
+
+
+_PER_CHARACTER = _PerCharacter()
 
 
 #: Characters that print nothing yet split what they sit in (「1\u200b5.8億円」 is no amount, a BOM before
@@ -228,14 +238,25 @@ def nfkc_keeping_marks(text: str) -> str:
 
 def _nfkc_keeping_marks(text: str) -> tuple[str, list[int]]:
     """:func:`nfkc_with_offsets`, except that :data:`FOLDING_MARKS` stay as printed (no digits)."""
-    parts: list[str] = []
+    norm = text.translate(_KEEPING_MARKS)
+    if len(norm) == len(text):
+        return norm, list(range(len(text) + 1))
     offsets: list[int] = []
     for i, ch in enumerate(text):
-        n = ch if FOLDING_MARKS.match(ch) else nfkc_char(ch)
-        parts.append(n)
-        offsets.extend([i] * len(n))
+        offsets.extend([i] * len(_KEEPING_MARKS[ord(ch)]))
     offsets.append(len(text))
-    return "".join(parts), offsets
+    return norm, offsets
+
+
+class _KeepingMarks(_PerCharacter):
+    def __missing__(self, code: int) -> str:
+        value = chr(code) if FOLDING_MARKS.match(chr(code)) else nfkc_char(chr(code))
+        if len(self) < 1 << 16:
+            self[code] = value
+        return value
+
+
+_KEEPING_MARKS = _KeepingMarks()
 
 
 def parse_amount(text: str) -> Amount:
@@ -274,7 +295,7 @@ def parse_amount(text: str) -> Amount:
     number = re.sub(r"\s", "", match["number"])
     if not _STRICT_NUMBER.fullmatch(number):
         raise ValueError(f"not an amount: {text!r}")
-    digits = sum(ch.isdigit() for ch in number)
+    digits = sum(map(str.isdigit, number))
     if digits > _MAX_DIGITS:
         raise ValueError(f"amount of {digits} digits refused (at most {_MAX_DIGITS}): {text!r}")
     with localcontext() as ctx:

@@ -355,6 +355,6 @@ def check_line_lengths(raw: bytes, name: str) -> None:
         return
     number = next(n for n, line in enumerate(lines, 1) if len(line) > MAX_LINE_BYTES)
     line = lines[number - 1]
-    snippet = line[:40].decode("utf-8", "backslashreplace") + "…"
+    snippet = line[:200].decode("utf-8", "backslashreplace")[:40] + "…"  # 40 characters, not cut inside one
     raise LoaderError(name, number, snippet, f"line of {len(line)} bytes refused (at most {MAX_LINE_BYTES} bytes "
                                              "per line)")

@@ -6,16 +6,19 @@ files and builds no graph.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from policykg.errors import LoaderError
-from policykg.normalize import parse_amount, squash, strip_invisible
+from policykg.normalize import FOLDING_MARKS, parse_amount, squash, strip_invisible
 from policykg.records import BudgetFigure, FundingFlow, MeasureMention, Record, SourceSpan, Warning_
 from policykg.registry import Kind, Registry, looks_like_agency
 from policykg.sources import Document, Layout
 
 from . import meti_wg, nisc_columns, nisc_pages, nisc_tables, nisc_totals
 
+#: A character a footnote mark beside an amount holds (the amounts without one are not parsed again).
+_MARKISH = re.compile(rf"{FOLDING_MARKS.pattern}|[※*＊†‡§¶注(（]")
 #: The phrase every document of the NISC series prints: its title.
 NISC_SIGNATURE = "政府のサイバーセキュリティに関する予算"
 
@@ -46,11 +49,13 @@ def _note_marks(records: list[Record]) -> list[Record]:
         out.append(rec)
         printed = rec.printed if isinstance(rec, BudgetFigure) else rec.printed_amount if isinstance(
             rec, FundingFlow) else ""
+        if not _MARKISH.search(printed):
+            continue
         try:
-            amount = parse_amount(printed) if printed else None
+            amount = parse_amount(printed)
         except ValueError:
             continue  # a printed statement around the amount, not the amount alone: read by its loader
-        if amount is not None and amount.marks:
+        if amount.marks:
             out.append(Warning_(f"footnote mark {amount.marks!r} beside the amount, kept out of the number: "
                                 f"read as {amount.number}{amount.unit}", printed, rec.source))
     return list(dict.fromkeys(out))

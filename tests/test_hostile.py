@@ -24,7 +24,10 @@ from policykg.errors import LoaderError
 from policykg.graph.store import GRAPH_FILE, read_build_report
 from policykg.graph.pipeline import build
 from policykg.queries.run import load_query, run_query
-from policykg.sources import MAX_FILE_BYTES
+from policykg.loaders import parse_document
+from policykg.records import BudgetFigure, Origin, Warning_
+from policykg.registry import Registry
+from policykg.sources import MAX_FILE_BYTES, MAX_LINE_BYTES, check_line_lengths, load_manifest
 
 HOSTILE_DIR = Path(__file__).parent / "hostile"
 CASES = tomllib.loads((HOSTILE_DIR / "cases.toml").read_text(encoding="utf-8"))["case"]
@@ -176,6 +179,73 @@ def test_huge_file_is_refused_before_reading(tmp_path: Path, previous: Path) -> 
     assert (out / GRAPH_FILE).read_bytes() == graph
     result = CliRunner().invoke(main, ["build", "--build-dir", str(out), "--manifest", str(manifest)])
     assert result.exit_code == 3 and "Traceback" not in result.output and "huge.txt" in result.output
+
+
+def test_a_file_pasted_twice_counts_each_measure_once(tmp_path: Path) -> None:
+    """The sums of budget-by-agency are base.txt's: 防衛省 FY2025 initial 876.3 + 340.8 + 134.2 + 25.4
+    = 1,376.7億円 (lines 51-53, 57), never twice that."""
+    sums = {}
+    for name in ("base.txt", "file-pasted-twice.txt"):
+        folder = tmp_path / name.removesuffix(".txt")
+        folder.mkdir()
+        build(folder / "out", manifest=_manifest(folder, HOSTILE_DIR / name))
+        result = CliRunner().invoke(main, ["query", "budget-by-agency", "--param", "source=hostile", "--format", "csv",
+                                           "--build-dir", str(folder / "out")])
+        assert result.exit_code == 0, result.output
+        sums[name] = result.output
+    assert sums["file-pasted-twice.txt"] == sums["base.txt"]
+    defence = [line for line in sums["base.txt"].splitlines() if line.startswith("防衛省,2025,initial,")]
+    assert len(defence) == 1 and ",137670000000,4,51 52 53 57," in defence[0], defence
+
+
+def test_an_overlong_line_is_refused(tmp_path: Path, previous: Path) -> None:
+    """One line above MAX_LINE_BYTES (an N-Quads reader such as Oxigraph refuses a line over 16 MB):
+    refused at build time with its file and line, the previous graph kept. Generated, not committed."""
+    lines = (HOSTILE_DIR / "base.txt").read_text(encoding="utf-8").split("\n")
+    lines[3] = lines[3].replace("構築", "構築" + "あ" * (MAX_LINE_BYTES // 3))  # line 4: 3 bytes a character
+    size = len(lines[3].encode("utf-8"))
+    assert size > MAX_LINE_BYTES and len("\n".join(lines).encode("utf-8")) < MAX_FILE_BYTES
+    path = tmp_path / "long-line.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    manifest = _manifest(tmp_path, path)
+    out = tmp_path / "out"
+    shutil.copytree(previous, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = CliRunner().invoke(main, ["build", "--build-dir", str(out), "--manifest", str(manifest)])
+    assert result.exit_code == 3 and "Traceback" not in result.output, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error: ")]
+    assert errors == [f"error: {manifest.parent / path.name}:4: line of {size} bytes refused (at most {MAX_LINE_BYTES} "
+                      f"bytes per line): '【総務省】IoTの安心・安全かつ適正な利用環境の構築{'あ' * 14}…'"], result.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_line_at_the_limit_is_read(tmp_path: Path) -> None:
+    check_line_lengths(b"x" * MAX_LINE_BYTES + b"\n" + b"y" * MAX_LINE_BYTES, "doc.txt")
+    with pytest.raises(LoaderError, match=r"doc.txt:2: line of 1048577 bytes refused"):
+        check_line_lengths(b"x\n" + b"y" * (MAX_LINE_BYTES + 1), "doc.txt")
+
+
+def test_a_long_table_is_read_whole_once(tmp_path: Path) -> None:
+    """10,000 generated rows after base.txt's tables (area 4): every row read once, the totals of
+    its columns exactly what was generated, no warning but base.txt's own. (How long 150,000 rows
+    take: benchmarks/loaders_scale.py; the loaders are linear in the rows.)"""
+    base = (HOSTILE_DIR / "base.txt").read_text(encoding="utf-8")
+    rows, first, third = [], 0, 0
+    for i in range(10_000):
+        a, b = 10 * (i % 900) + 1 + i % 10, 10 * (i % 70) + 15  # tenths of 億円
+        rows.append(f"【防衛省】試験施策{i}番の実施 {a // 10}.{a % 10}億円 ― {b // 10}.{b % 10}億円")
+        first, third = first + a * 10**7, third + b * 10**7
+    doc = load_manifest(_manifest(tmp_path, HOSTILE_DIR / "base.txt"))[0]
+    registry = Registry.load()
+    before = parse_document(doc, base, registry)
+    records = parse_document(doc, base + "\n".join(rows) + "\n", registry)
+    table = [r for r in records if isinstance(r, BudgetFigure) and r.origin is Origin.SUMMARY_TABLE
+             and r.scope.startswith("試験施策")]
+    assert len(table) == 2 * len(rows)
+    assert {r.source.line for r in table} == set(range(61, 61 + len(rows)))
+    assert sum(r.yen for r in table if (r.fiscal_year, r.budget.value) == (2025, "initial")) == first
+    assert sum(r.yen for r in table if (r.fiscal_year, r.budget.value) == (2024, "initial")) == third
+    assert [w for w in records if isinstance(w, Warning_)] == [w for w in before if isinstance(w, Warning_)]
 
 
 def test_the_seed_with_the_devanagari_run_still_builds(previous: Path) -> None:
