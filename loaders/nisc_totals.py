@@ -48,15 +48,17 @@ log = logging.getLogger(__name__)
 _YEAR = r"(?:令和|平成)\s*(?:元|\d{1,2})\s*年度"
 _MONEY_TAIL = r"\d[\d,.\s]*?\s?(?:億円|百万円)"
 _CAPTION = re.compile(rf"^(?P<year>{_YEAR})\s*(?P<rest>(?:当初|補正)?\s*(?:予算(?:額|政府案|案)?|概算要求額?)?)$")
-_PCT = re.compile(r"\d+(?:\.\d+)?\s*%")
+_PCT = re.compile(r"(?<!\d)\d+(?:\.\d+)?\s*%")  # never from inside a run of digits: linear on a long one
 _NUM = re.compile(r"^[(（]\s*(?P<num>[1-9])\s*[)）]$")
 _LABEL = re.compile(r"^[(（]\s*(?P<num>[1-9])\s*[)）]\s*(?P<label>\S.*)$")
 _AMTPCT = re.compile(r"^[(（]\s*(?P<amt>[^:：()（）]+?)\s*[:：]\s*(?P<pct>\d+(?:\.\d+)?\s*%)\s*[)）]$")
 _NOT_MONEY = r"[^\u3040-\u30ff\u4e00-\u9fff()（）]"  # no kana, kanji or brackets
-_MONEY = re.compile(rf"^{_NOT_MONEY}*\d{_NOT_MONEY}*(?:億円|百万円)$")
+_MONEY = re.compile(rf"^(?={_NOT_MONEY}*\d){_NOT_MONEY}*(?:億円|百万円)$")  # a digit, found by a look-ahead: linear
 _BRACKET = re.compile(rf"^[(（]\s*(?P<cap>{_YEAR}[^()（）\d]*?)\s*[:：]?\s*(?P<amt>\d[^()（）]*?(?:億円|百万円))\s*[)）]$")
+# The subject and body are bounded (the documents print 7-15 and 0-28 characters) so that a long paragraph
+# is read in linear time.
 _NARRATIVE = re.compile(
-    rf"(?P<subject>[^。○〇●◆]*?)サイバーセキュリティ関連予算は、(?P<body>[^。]*?)(?P<amt>{_MONEY_TAIL})\s*"
+    rf"(?P<subject>[^。○〇●◆]{{0,200}}?)サイバーセキュリティ関連予算は、(?P<body>[^。]{{0,300}}?)(?P<amt>{_MONEY_TAIL})\s*"
     r"(?:が措置|となって|となった)"
 )
 _DELTA = re.compile(
