@@ -43,7 +43,7 @@ def norm(text: str) -> str:
     >>> norm("第26条①２ 令和６年補正① ２９６百万円")
     '第26条①2 令和6年補正① 296百万円'
     """
-    return "".join(ch if ch in CIRCLED else nfkc_char(ch) for ch in text)
+    return text.translate(_NORM)
 
 
 def flat(text: str) -> str:
@@ -70,7 +70,32 @@ def fold(text: str) -> str:
     >>> fold("産業サイバーセキュリティ強靱化事業 IoT")
     '産業サイバーセキュリティ強靭化事業 iot'
     """
-    return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text).translate(_FOLD)
+    return text.translate(_FOLDING)
+
+
+class _Table(dict):
+    """A ``str.translate`` table computed per character as characters are met (at most 65,536 kept)."""
+
+    def __init__(self, of) -> None:
+        super().__init__()
+        self.of = of
+
+    def __missing__(self, code: int) -> str:
+        value = self.of(chr(code))
+        if len(self) < 1 << 16:
+            self[code] = value
+        return value
+
+
+def _fold_char(ch: str) -> str:
+    """One character folded: lower case where that is one character, then 靱→靭 and middle dots."""
+    lower = ch.lower()
+    return (lower if len(lower) == 1 else ch).translate(_FOLD)
+
+
+_FOLDING = _Table(_fold_char)
+_NORM = _Table(lambda ch: ch if ch in CIRCLED else nfkc_char(ch))  # norm(), per character
+_NOT_SPACE = re.compile(r"\S")
 
 
 def circled_value(ch: str) -> int:
@@ -98,23 +123,17 @@ class DocText:
 
     @classmethod
     def of(cls, text: str) -> DocText:
-        parts: list[str] = []
-        to_orig: list[int] = []
-        for i, ch in enumerate(text):
-            n = ch if ch in CIRCLED else nfkc_char(ch)
-            parts.append(n)
-            to_orig.extend([i] * len(n))
-        to_orig.append(len(text))
-        normed = "".join(parts)
+        normed = text.translate(_NORM)
+        if len(normed) == len(text):  # every character one character (none becomes nothing)
+            to_orig = list(range(len(text) + 1))
+        else:
+            to_orig = [i for i, ch in enumerate(text) for _ in _NORM[ord(ch)]] + [len(text)]
         starts = [0] + [m.end() for m in re.finditer("\n", normed)]
         folded = fold(normed)
-        sq_chars, sq_map = [], []
-        for i, ch in enumerate(folded):
-            if not ch.isspace():
-                sq_chars.append(ch)
-                sq_map.append(i)
+        sq_map = [m.start() for m in _NOT_SPACE.finditer(folded)]
+        squashed = "".join(folded[i] for i in sq_map)
         sq_map.append(len(normed))
-        return cls(text, text.split("\n"), normed, to_orig, starts, "".join(sq_chars), sq_map)
+        return cls(text, text.split("\n"), normed, to_orig, starts, squashed, sq_map)
 
     # -- offsets ----------------------------------------------------------
     def line_of(self, norm_offset: int) -> int:
