@@ -36,7 +36,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from policykg.errors import LoaderError
-from policykg.normalize import Amount, fiscal_year_from_text, nfkc, nfkc_with_offsets, parse_amount, squash
+from policykg.normalize import (
+    NOTE_MARK, Amount, fiscal_year_from_text, nfkc, nfkc_with_offsets, parse_amount, squash,
+)
 from policykg.records import AgencyShare, AreaShare, BudgetFigure, BudgetKind, BudgetStatus, Origin, Record
 from policykg.records import ScopeKind, SourceSpan, Warning_
 from policykg.sources import Column
@@ -53,8 +55,12 @@ _NUM = re.compile(r"^[(（]\s*(?P<num>[1-9])\s*[)）]$")
 _LABEL = re.compile(r"^[(（]\s*(?P<num>[1-9])\s*[)）]\s*(?P<label>\S.*)$")
 _AMTPCT = re.compile(r"^[(（]\s*(?P<amt>[^:：()（）]+?)\s*[:：]\s*(?P<pct>\d+(?:\.\d+)?\s*%)\s*[)）]$")
 _NOT_MONEY = r"[^\u3040-\u30ff\u4e00-\u9fff()（）]"  # no kana, kanji or brackets
-_MONEY = re.compile(rf"^(?={_NOT_MONEY}*\d){_NOT_MONEY}*(?:億円|百万円)$")  # a digit, found by a look-ahead: linear
-_BRACKET = re.compile(rf"^[(（]\s*(?P<cap>{_YEAR}[^()（）\d]*?)\s*[:：]?\s*(?P<amt>\d[^()（）]*?(?:億円|百万円))\s*[)）]$")
+# A footnote mark may follow the unit (「2,051.5億円※」, a superscript NFKC made a digit): parse_amount keeps it
+# out of the number.
+_MARK_AFTER = rf"(?:\s?{NOTE_MARK}|\d{{1,2}})?"
+_MONEY = re.compile(rf"^(?={_NOT_MONEY}*\d){_NOT_MONEY}*(?:億円|百万円){_MARK_AFTER}$")  # a look-ahead: linear
+_BRACKET = re.compile(rf"^[(（]\s*(?P<cap>{_YEAR}[^()（）\d]*?)\s*[:：]?\s*(?P<amt>\d[^()（）]*?(?:億円|百万円)"
+                      rf"(?:\s?[※*†‡§¶]+\d{{0,2}}|\d{{1,2}})?)\s*[)）]$")
 # The subject and body are bounded (the documents print 7-15 and 0-28 characters) so that a long paragraph
 # is read in linear time.
 _NARRATIVE = re.compile(

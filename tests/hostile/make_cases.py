@@ -66,6 +66,7 @@ def main() -> None:
         "superscript-amount.txt": base.replace(ROW4, ROW4.replace("15.8億円 ―", "15.8¹億円 ―")).encode(),
         "kome-mark-amount.txt": base.replace(ROW4, ROW4.replace("15.8億円 ―", "15.8億円※ ―")).encode(),
         "note-mark-amount.txt": base.replace(ROW17, ROW17.replace("2.8億円 ", "2.8億円（注１） ")).encode(),
+        "kome-mark-headline.txt": _line(base, 31, "2，０５１．５億円※").encode(),
         "superscript-area-total.txt": base.replace(ROW2, ROW2.replace("(27.7億円)", "(27.7²億円)")).encode(),
         # amounts beyond range: refused, never rounded
         "amount-30-digits.txt": base.replace(ROW4, ROW4.replace("15.8億円 ―", "123456789012345678901234567890億円 ―"))
