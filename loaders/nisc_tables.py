@@ -34,6 +34,7 @@ from policykg.records import (
 from policykg.sources import Column
 
 _ROW_START = re.compile(r"^\s*【(?P<agency>[^】]{1,20})】\s*(?P<rest>.*)$")
+_BRACKETED = re.compile(r"^\s*【(?P<agency>[^】]{1,200})】")  # any bracketed name (a row's agency is at most 20)
 _AREA = re.compile(r"^\s*#*\s*[（(]\s*(?P<num>[1-9])\s*[）)]\s*(?P<rest>.*)$")
 # A footnote mark beside an amount, after NFKC (which turns 「¹」 or 「①」 into a digit): parse_amount reads the
 # printed cell and keeps the mark out of the number.
@@ -123,9 +124,9 @@ def parse_summary_table(
             if row.cells:
                 finish()
             continue
-        if start and _fills_columns(line, len(columns), len(short_row_columns)):
+        if (bracket := _BRACKETED.match(norm)) and _fills_columns(line, len(columns), len(short_row_columns)):
             table_break()  # a line starting with 【 ends the row before it
-            label = line[offsets[start.start("agency")] : offsets[start.end("agency")]].strip()
+            label = line[offsets[bracket.start("agency")] : offsets[bracket.end("agency")]].strip()
             out.append(Warning_(f"table row under 【{label}】, which is neither an agency of the registry nor "
                                 "named like one (…省, …庁, …委員会 …); row skipped (add the agency to the "
                                 "registry to read it)", line.strip(), SourceSpan(source, number, number)))

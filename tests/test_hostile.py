@@ -109,7 +109,7 @@ def control(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[int, int], i
 
 
 def test_case_count() -> None:
-    assert len(CASES) == 39
+    assert len(CASES) == 40
     assert {c["expect"] for c in CASES} == {"ok", "warn", "skip", "error"}
     listed = {c["file"] for c in CASES}
     assert listed == {p.name for p in HOSTILE_DIR.iterdir() if p.suffix not in (".py", ".md", ".toml")}

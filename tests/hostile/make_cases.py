@@ -78,6 +78,8 @@ def main() -> None:
         "file-pasted-twice.txt": (base + base).encode(),
         # a row under a bracketed name that is no agency: reported, not dropped silently
         "stray-bracket-row.txt": base.replace(ROW4, ROW4.replace("【総務省】", "【日本銀行】")).encode(),
+        "long-bracket-row.txt": base.replace(ROW4, ROW4.replace(
+            "【総務省】", "【独立行政法人情報処理推進機構産業サイバーセキュリティセンター】")).encode(),
         # the seed's own table header (lines 61-74, the header at 68-74) after base.txt
         "with-header.txt": (base + "".join(seed[60:74])).encode(),
     }
