@@ -88,7 +88,7 @@ def parse_summary_table(
     area: int | None = None
     area_label = ""
     row: _Row | None = None
-    repeats = _Repeats(source)
+    repeats = _Repeats()
 
     def finish() -> None:
         nonlocal row
@@ -164,8 +164,7 @@ class _Repeats:
     """The table's rows and area headers seen so far: a repeat is reported and skipped, so that a
     table printed twice (or a file pasted twice into one) never counts a measure twice."""
 
-    def __init__(self, source: str) -> None:
-        self.source = source
+    def __init__(self) -> None:
         self.rows: dict[tuple[str, str], tuple[int, tuple]] = {}  # (agency, name) -> (line, figures)
         self.areas: dict[tuple, int] = {}  # (area, figures) -> line
 
@@ -236,8 +235,9 @@ def split_cells(text: str) -> tuple[str, list[str]]:
     # under 40): linear in the line, where searching the whole rest each time was quadratic.
     while (match := _TAIL.search(norm, max(0, cut - _CELL_WINDOW), cut)) is not None:
         start = match.start("cell")
-        cells.insert(0, text[offsets[start] : offsets[cut]].strip())
+        cells.append(text[offsets[start] : offsets[cut]].strip())
         cut = match.start()
+    cells.reverse()
     return text[: offsets[cut]], cells
 
 
