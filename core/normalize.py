@@ -1,4 +1,5 @@
-"""Text normalisers shared by every loader: NFKC, amounts, era years, percentages.
+"""Text normalisers shared by every loader: NFKC, invisible characters, amounts (with the
+footnote marks printed beside them), era years, percentages.
 
 All functions are pure and raise :class:`ValueError` (never return a guess) when
 the input cannot be read exactly.
@@ -26,15 +27,15 @@ from decimal import Decimal, localcontext
 __all__ = [
     "Amount",
     "AMOUNT_RE",
-    "FOLDING_MARKS",
-    "MAX_YEN",
-    "NOTE_MARK",
     "DASHES",
     "ERA_START",
+    "FOLDING_MARKS",
+    "INVISIBLE",
+    "MAX_YEN",
+    "NOTE_MARK",
     "UNIT_YEN",
     "era_to_fiscal_year",
     "fiscal_year_from_text",
-    "INVISIBLE",
     "is_dash",
     "nfkc",
     "nfkc_char",
@@ -263,7 +264,7 @@ def parse_amount(text: str) -> Amount:
     """Read one amount such as ``15.3億円``, ``１，５８４百万円`` or ``2, 126. 2億円``.
 
     The whole string (after stripping) must be the amount, possibly with a footnote mark
-    before the number, between number and unit or after the unit (``15.8¹億円``, ``※15.8億円``,
+    before the number, between number and unit or after the unit (``15.8¹億円``, ``※ 15.8億円``,
     ``15.8億円（注1）``): the mark is kept in :attr:`Amount.marks` and never read as a digit.
     Anything else raises ``ValueError``, and so do a value that is not a whole number of yen,
     digits other than ASCII after NFKC, and an amount above :data:`MAX_YEN` (never rounded).

@@ -45,6 +45,7 @@ def _note_marks(records: list[Record]) -> list[Record]:
     「15.8億円※」), followed by a warning naming the mark: it is kept in the printed amount and is
     no part of the number (:func:`policykg.normalize.parse_amount`)."""
     out: list[Record] = []
+    noted: set[Warning_] = set()
     for rec in records:
         out.append(rec)
         printed = rec.printed if isinstance(rec, BudgetFigure) else rec.printed_amount if isinstance(
@@ -55,10 +56,12 @@ def _note_marks(records: list[Record]) -> list[Record]:
             amount = parse_amount(printed)
         except ValueError:
             continue  # a printed statement around the amount, not the amount alone: read by its loader
-        if amount.marks:
-            out.append(Warning_(f"footnote mark {amount.marks!r} beside the amount, kept out of the number: "
-                                f"read as {amount.number}{amount.unit}", printed, rec.source))
-    return list(dict.fromkeys(out))
+        note = Warning_(f"footnote mark {amount.marks!r} beside the amount, kept out of the number: read as "
+                        f"{amount.number}{amount.unit}", printed, rec.source)
+        if amount.marks and note not in noted:  # once per line and amount (a page may restate a figure)
+            noted.add(note)
+            out.append(note)
+    return out
 
 
 def _parse(doc: Document, text: str, registry: Registry) -> list[Record]:
