@@ -1,4 +1,5 @@
-"""Text normalisers shared by every loader: NFKC, amounts, era years, percentages.
+"""Text normalisers shared by every loader: NFKC, invisible characters, amounts (with the
+footnote marks printed beside them), era years, percentages.
 
 All functions are pure and raise :class:`ValueError` (never return a guess) when
 the input cannot be read exactly.
@@ -17,25 +18,33 @@ the input cannot be read exactly.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, localcontext
 
 __all__ = [
     "Amount",
     "AMOUNT_RE",
     "DASHES",
     "ERA_START",
+    "FOLDING_MARKS",
+    "INVISIBLE",
+    "MAX_YEN",
+    "NOTE_MARK",
     "UNIT_YEN",
     "era_to_fiscal_year",
     "fiscal_year_from_text",
     "is_dash",
     "nfkc",
+    "nfkc_char",
+    "nfkc_keeping_marks",
     "nfkc_with_offsets",
     "parse_amount",
     "parse_percent",
     "squash",
+    "strip_invisible",
 ]
 
 #: Gregorian year of 元年 (year 1) of each era.
@@ -49,11 +58,10 @@ DASHES = frozenset("―—－-‐–ー─")
 
 # After NFKC: digits, commas and a decimal point, possibly split by spaces
 # ("2, 126. 2億円"); the unit follows, possibly after a space ("27.1 億円").
-AMOUNT_RE = re.compile(
-    r"(?P<number>\d{1,3}(?:\s?,\s?\d{3})+(?:\s?\.\s?\d+)?|\d+(?:\s?\.\s?\d+)?)\s?"
-    r"(?P<unit>億円|百万円|千円|万円)"
-)
-_STRICT_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})*(?:\.\d+)?|\d+(?:\.\d+)?")
+_NUMBER = r"\d{1,3}(?:\s?,\s?\d{3})+(?:\s?\.\s?\d+)?|\d+(?:\s?\.\s?\d+)?"
+_UNIT = r"億円|百万円|千円|万円"
+AMOUNT_RE = re.compile(rf"(?P<number>{_NUMBER})\s?(?P<unit>{_UNIT})")
+_STRICT_NUMBER = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})*(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?")
 _ERA_YEAR = re.compile(r"(?P<era>平成|令和)\s*(?P<year>元|\d{1,2})\s*年")
 
 
@@ -67,6 +75,8 @@ _RADICALS = str.maketrans(
     }
 )
 
+_RADICAL_CHARS = re.compile("[" + "".join(chr(c) for c in _RADICALS) + "]")
+
 
 def nfkc(text: str) -> str:
     """NFKC-normalise: full-width digits and Latin, Kangxi radicals, ideographic spaces,
@@ -77,7 +87,8 @@ def nfkc(text: str) -> str:
     >>> nfkc("国⺠が安全で安⼼して")
     '国民が安全で安心して'
     """
-    return unicodedata.normalize("NFKC", text).translate(_RADICALS)
+    norm = unicodedata.normalize("NFKC", text)
+    return norm.translate(_RADICALS) if _RADICAL_CHARS.search(norm) else norm  # translate is slow: only if needed
 
 
 def nfkc_with_offsets(text: str) -> tuple[str, list[int]]:
@@ -90,14 +101,66 @@ def nfkc_with_offsets(text: str) -> tuple[str, list[int]]:
     >>> norm, off
     ('IPA交付金', [0, 1, 2, 3, 4, 5, 6])
     """
-    parts: list[str] = []
+    norm = text.translate(_PER_CHARACTER)
+    if len(norm) == len(text):  # no character became several (none becomes nothing): offsets are positions
+        return norm, list(range(len(text) + 1))
     offsets: list[int] = []
     for i, ch in enumerate(text):
-        n = nfkc(ch)
-        parts.append(n)
-        offsets.extend([i] * len(n))
+        offsets.extend([i] * len(nfkc_char(ch)))
     offsets.append(len(text))
-    return "".join(parts), offsets
+    return norm, offsets
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def nfkc_char(ch: str) -> str:
+    """:func:`nfkc` of one character, remembered (documents repeat a few thousand characters)."""
+    return nfkc(ch)
+
+
+class _PerCharacter(dict):
+    """``str.translate`` table of :func:`nfkc_char`, filled as characters are met (up to 65,536 of them)."""
+
+    def __missing__(self, code: int) -> str:
+        value = nfkc_char(chr(code))
+        if len(self) < 1 << 16:
+            self[code] = value
+        return value
+
+
+_PER_CHARACTER = _PerCharacter()
+
+
+#: Characters that print nothing yet split what they sit in (「1\u200b5.8億円」 is no amount, a BOM before
+#: 「【総務省】」 hides the row): every format character (Unicode category Cf: the byte-order mark U+FEFF,
+#: zero-width space, joiners U+200B-U+200D, bidi marks, embeddings and isolates, word joiner U+2060,
+#: soft hyphen U+00AD, tags …), variation selectors, the combining grapheme joiner and Hangul fillers.
+#: ``tests/test_normalize_properties.py`` checks that every Cf character of Python's Unicode is here.
+INVISIBLE = re.compile(
+    "[\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u17b4\u17b5"
+    "\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e0fff]"
+)
+
+
+def strip_invisible(text: str) -> tuple[str, list[tuple[int, str]]]:
+    """``text`` without :data:`INVISIBLE` characters (line breaks kept, so lines keep their
+    numbers), and for each line that held any: (line, a description of what was removed).
+
+    >>> strip_invisible("\\ufeff【総務省】IoT 1\\u200b5.8億円\\nok\\n")
+    ('【総務省】IoT 15.8億円\\nok\\n', [(1, 'U+FEFF ZERO WIDTH NO-BREAK SPACE (column 1), U+200B ZERO WIDTH SPACE (column 12)')])
+    """
+    if not INVISIBLE.search(text):
+        return text, []
+    removed: list[tuple[int, str]] = []
+    lines = text.split("\n")
+    for number, line in enumerate(lines, 1):
+        found = [(m.start(), m[0]) for m in INVISIBLE.finditer(line)]
+        if found:
+            removed.append((number, ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')} (column {i + 1})"
+                                              for i, ch in found)))
+            lines[number - 1] = INVISIBLE.sub("", line)
+    return "\n".join(lines), removed
 
 
 def squash(text: str) -> str:
@@ -126,43 +189,126 @@ def is_dash(cell: str) -> bool:
     return len(stripped) == 1 and stripped in DASHES
 
 
+#: The largest amount read, in yen: 100兆円, near the whole general-account budget (about 115兆円);
+#: no cybersecurity figure comes within a thousandth of it. A larger amount is refused, never rounded.
+MAX_YEN = 10**14
+_MAX_DIGITS = 20  # digits of a printed number: more is no amount (and would exceed MAX_YEN in any unit)
+
+#: Characters NFKC turns into digits that are footnote marks beside an amount, never part of it:
+#: superscripts and subscripts (¹ ² ³ ⁴ …), circled, parenthesised and full-stop digits (① ⑴ ⒈ ❶ ㉑),
+#: vulgar fractions. ``tests/test_normalize_properties.py`` checks that every character of category
+#: No whose NFKC holds an ASCII digit is here.
+FOLDING_MARKS = re.compile(
+    "[\u00b2\u00b3\u00b9\u00bc-\u00be\u2070-\u209f\u2150-\u218f\u2460-\u24ff\u2776-\u2793"
+    "\u3248-\u325f\u32b1-\u32bf\U0001f100-\U0001f10c]"
+)
+#: A footnote mark after NFKC: ※ * † ‡ § ¶ (with a number), 注1, (注1), (※1), (*).
+NOTE_MARK = r"(?:[※*†‡§¶]+\s?\d{0,2}|[(]\s*(?:注|※|\*)\s*\d{0,2}\s*[)]|注\s?\d{1,2}\)?)"
+_MARK = rf"(?:{FOLDING_MARKS.pattern}+|{NOTE_MARK})"
+# Before the number, a mark that may carry a number of its own is set apart by a space: 「※115.8億円」 could
+# be ※1 and 15.8億円 or ※ and 115.8億円, so it is refused; 「※ 15.8億円」, 「(注1)15.8億円」, 「¹15.8億円」 are read.
+_PRE_MARK = rf"(?:{FOLDING_MARKS.pattern}+|[※*†‡§¶]+(?:\s?\d{{1,2}})?\s|[(]\s*(?:注|※|\*)\s*\d{{0,2}}\s*[)]|注\s?\d{{1,2}}\)?\s)"
+_MARKED_AMOUNT = re.compile(
+    rf"(?:(?P<pre>{_PRE_MARK})\s?)?(?P<number>{_NUMBER})\s?(?:(?P<mid>{_MARK})\s?)?(?P<unit>{_UNIT})(?:\s?(?P<post>{_MARK}))?"
+)
+
+
 @dataclass(frozen=True)
 class Amount:
-    """An amount as printed and in integer yen."""
+    """An amount as printed and in integer yen.
+
+    ``marks`` are the footnote marks printed beside it (「15.8¹億円」: ``¹``), as printed and kept
+    in ``printed``, but no part of ``number`` or ``yen``; "" when there are none.
+    """
 
     printed: str
     number: str  # the number as printed, normalised ("2,126.2")
     unit: str  # 億円, 百万円 …
     yen: int
+    marks: str = ""
+
+
+def nfkc_keeping_marks(text: str) -> str:
+    """:func:`nfkc`, character by character, except that :data:`FOLDING_MARKS` stay as printed.
+
+    >>> nfkc_keeping_marks("（１５．８¹億円）"), nfkc("（１５．８¹億円）")
+    ('(15.8¹億円)', '(15.81億円)')
+    """
+    return _nfkc_keeping_marks(text)[0]
+
+
+def _nfkc_keeping_marks(text: str) -> tuple[str, list[int]]:
+    """:func:`nfkc_with_offsets`, except that :data:`FOLDING_MARKS` stay as printed (no digits)."""
+    norm = text.translate(_KEEPING_MARKS)
+    if len(norm) == len(text):
+        return norm, list(range(len(text) + 1))
+    offsets: list[int] = []
+    for i, ch in enumerate(text):
+        offsets.extend([i] * len(_KEEPING_MARKS[ord(ch)]))
+    offsets.append(len(text))
+    return norm, offsets
+
+
+class _KeepingMarks(_PerCharacter):
+    def __missing__(self, code: int) -> str:
+        value = chr(code) if FOLDING_MARKS.match(chr(code)) else nfkc_char(chr(code))
+        if len(self) < 1 << 16:
+            self[code] = value
+        return value
+
+
+_KEEPING_MARKS = _KeepingMarks()
 
 
 def parse_amount(text: str) -> Amount:
     """Read one amount such as ``15.3億円``, ``１，５８４百万円`` or ``2, 126. 2億円``.
 
-    The whole string (after stripping) must be the amount; anything else raises
-    ``ValueError``. A value that is not a whole number of yen raises too.
+    The whole string (after stripping) must be the amount, possibly with a footnote mark
+    before the number, between number and unit or after the unit (``15.8¹億円``, ``※ 15.8億円``,
+    ``15.8億円（注1）``): the mark is kept in :attr:`Amount.marks` and never read as a digit.
+    Anything else raises ``ValueError``, and so do a value that is not a whole number of yen,
+    digits other than ASCII after NFKC, and an amount above :data:`MAX_YEN` (never rounded).
 
     >>> parse_amount("0. 3億円").yen
     30000000
+    >>> a = parse_amount("15.8¹億円"); a.yen, a.number, a.marks, a.printed
+    (1580000000, '15.8', '¹', '15.8¹億円')
+    >>> parse_amount("１５．８億円（注１）").marks, parse_amount("※ 15.8億円").yen
+    ('（注１）', 1580000000)
+    >>> parse_amount("※115.8億円")  # ※1 and 15.8億円, or ※ and 115.8億円?
+    Traceback (most recent call last):
+    ...
+    ValueError: not an amount: '※115.8億円'
     >>> parse_amount("1,0 6 4.0億円")
     Traceback (most recent call last):
     ...
     ValueError: not an amount: '1,0 6 4.0億円'
+    >>> parse_amount("1" * 30 + "億円")
+    Traceback (most recent call last):
+    ...
+    ValueError: amount of 30 digits refused (at most 20): '111111111111111111111111111111億円'
     """
-    norm = nfkc(text).strip()
-    match = AMOUNT_RE.fullmatch(norm)
+    printed = text.strip()
+    norm, offsets = _nfkc_keeping_marks(printed)
+    match = _MARKED_AMOUNT.fullmatch(norm)
     if match is None:
         raise ValueError(f"not an amount: {text!r}")
     number = re.sub(r"\s", "", match["number"])
     if not _STRICT_NUMBER.fullmatch(number):
         raise ValueError(f"not an amount: {text!r}")
-    try:
+    digits = sum(map(str.isdigit, number))
+    if digits > _MAX_DIGITS:
+        raise ValueError(f"amount of {digits} digits refused (at most {_MAX_DIGITS}): {text!r}")
+    with localcontext() as ctx:
+        ctx.prec = 2 * _MAX_DIGITS  # exact: no product here has more digits
         value = Decimal(number.replace(",", "")) * UNIT_YEN[match["unit"]]
-    except InvalidOperation as e:  # pragma: no cover - regex guarantees digits
-        raise ValueError(f"not an amount: {text!r}") from e
     if value != value.to_integral_value():
         raise ValueError(f"amount is not a whole number of yen: {text!r}")
-    return Amount(printed=text.strip(), number=number, unit=match["unit"], yen=int(value))
+    if value > MAX_YEN:
+        raise ValueError(f"amount above {MAX_YEN:,} yen (100兆円) refused, never rounded: {text!r}")
+    marks = " ".join(printed[offsets[match.start(g)] : offsets[match.end(g)]].strip() for g in ("pre", "mid", "post")
+                     if match[g])
+    return Amount(printed=printed, number=number, unit=match["unit"], yen=int(value), marks=marks)
 
 
 def parse_percent(text: str) -> Decimal:

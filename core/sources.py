@@ -22,10 +22,15 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import LoaderError, ManifestError
+from .normalize import nfkc, strip_invisible
 from .records import BudgetKind, BudgetStatus
 
 #: Files larger than this are refused before reading (bounded memory).
 MAX_FILE_BYTES = 20 * 1024 * 1024
+#: Lines longer than this (in UTF-8 bytes, without the line break) are refused: a summary-table line
+#: is under 300 bytes, and one line becomes a literal of the graph, whose N-Quads readers have line
+#: limits of their own (Oxigraph refuses a line over 16 MB). 1 MiB leaves room for escapes and IRIs.
+MAX_LINE_BYTES = 1024 * 1024
 
 
 class Layout(str, Enum):
@@ -122,16 +127,41 @@ def check_unique(documents: Sequence[Document]) -> None:
         ids[doc.id] = doc
         for digest in dict.fromkeys(d for d in (doc.sha256, doc.original_sha256) if d):
             if (other := sums.get(digest)) is not None:
-                raise ManifestError(f"documents {other.id} ({other.path}) and {doc.id} ({doc.path}) are the same "
-                                    f"file (sha256 {digest})")
+                raise ManifestError(f"{doc.path}:1: document {doc.id} is the same file as document {other.id} "
+                                    f"({other.path}), sha256 {digest}: one document listed twice")
             sums[digest] = doc
+
+
+def text_key(text: str) -> str:
+    """A checksum of what a text says: the same for two copies of one document that differ only in
+    line endings, white space, blank lines, invisible characters or character width (NFKC).
+
+    >>> text_key("【総務省】ＩｏＴ 15.8億円\\r\\n\\n") == text_key("\\ufeff【総務省】IoT  15.8億円\\n")
+    True
+    """
+    lines = (re.sub(r"\s+", " ", nfkc(line)).strip() for line in strip_invisible(text)[0].split("\n"))
+    return hashlib.sha256("\n".join(line for line in lines if line).encode("utf-8")).hexdigest()
+
+
+def check_same_text(texts: Sequence[tuple[Document, str]]) -> None:
+    """Raise LoaderError when two documents hold the same text (:func:`text_key`): one document listed
+    twice under two ids (its figures would be stated twice), e.g. a copy re-saved with other line endings."""
+    seen: dict[str, Document] = {}
+    for doc, text in texts:
+        key = text_key(text)
+        if (other := seen.get(key)) is not None:
+            raise LoaderError(str(doc.path), 1, doc.id, f"the same text as document {other.id} ({other.path}), "
+                              "up to white space, line endings, invisible characters and character width: one "
+                              "document listed twice")
+        seen[key] = doc
 
 
 def load_manifest(path: Path | None = None) -> list[Document]:
     """Read the manifest; every file it names must exist and match its checksum."""
     path = path or corpus_dir() / MANIFEST_FILE
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
         raise ManifestError(f"{path}: cannot read manifest: {e}") from e
     documents = []
@@ -139,11 +169,13 @@ def load_manifest(path: Path | None = None) -> list[Document]:
     entries = data.get("document", [])
     if not isinstance(entries, list) or set(data) - {"document"}:
         raise ManifestError(f"{path}: a manifest holds only [[document]] tables")
+    starts = [n for n, line in enumerate(text.split("\n"), 1) if re.match(r"\s*\[\[\s*document\s*\]\]", line)]
     for n, entry in enumerate(entries, 1):
         try:
             doc = _document(entry, path.parent)
         except (KeyError, ValueError, TypeError) as e:
-            raise ManifestError(f"{path}: document #{n}: {e}") from None
+            where = f"{path}:{starts[n - 1]}" if len(starts) == len(entries) else str(path)
+            raise ManifestError(f"{where}: document #{n}: {e}") from None
         if doc.id in seen:
             raise ManifestError(f"{path}: duplicate document id {doc.id!r}")
         seen.add(doc.id)
@@ -208,6 +240,17 @@ class _DocumentEntry(BaseModel):
             raise ValueError("columns_line is given but columns is empty")
         return self
 
+    @field_validator("columns")
+    @classmethod
+    def _columns_once(cls, columns: list[_ColumnEntry]) -> list[_ColumnEntry]:
+        """Each column once: three identical columns would give three figures to one cell."""
+        named = [(c.fiscal_year, c.budget, c.status, c.supplement) for c in columns]
+        if twice := next((c for k, c in enumerate(named) if c in named[:k]), None):
+            number = f" #{twice[3]}" if twice[3] else ""
+            raise ValueError(f"column {' '.join(map(str, twice[:3]))}{number} named twice: each column of the "
+                             "table once")
+        return columns
+
 
 def _schema_error(e: ValidationError) -> str:
     """The schema's complaints, one per field, never quoting the value given (it may be anything)."""
@@ -271,8 +314,8 @@ def garbled(text: str) -> str:
 def read_text(path: Path, *, expected_sha256: str = "") -> str:
     """Read a source file as strict UTF-8.
 
-    Raises LoaderError for: a file over MAX_FILE_BYTES, an empty file, bytes that
-    are not UTF-8 (with the line of the first bad byte), NUL bytes (binary data)
+    Raises LoaderError for: a file over MAX_FILE_BYTES, an empty file, a line over
+    MAX_LINE_BYTES, bytes that are not UTF-8 (with the line of the first bad byte), NUL bytes (binary data)
     and a checksum that does not match the manifest.
     """
     name = str(path)
@@ -282,6 +325,7 @@ def read_text(path: Path, *, expected_sha256: str = "") -> str:
     raw = path.read_bytes()
     if not raw.strip():
         raise LoaderError(name, 1, "", "empty file")
+    check_line_lengths(raw, name)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -296,3 +340,21 @@ def read_text(path: Path, *, expected_sha256: str = "") -> str:
         if digest != expected_sha256:
             raise LoaderError(name, 0, digest, f"checksum differs from the manifest ({expected_sha256})")
     return text
+
+
+def check_line_lengths(raw: bytes, name: str) -> None:
+    """Raise LoaderError naming the first line of ``raw`` longer than :data:`MAX_LINE_BYTES`.
+
+    >>> check_line_lengths(b"ok\\n" + b"x" * (MAX_LINE_BYTES + 1) + b"\\n", "doc.txt")
+    Traceback (most recent call last):
+    ...
+    policykg.errors.LoaderError: doc.txt:2: line of 1048577 bytes refused (at most 1048576 bytes per line): 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…'
+    """
+    lines = raw.split(b"\n")
+    if max(map(len, lines)) <= MAX_LINE_BYTES:
+        return
+    number = next(n for n, line in enumerate(lines, 1) if len(line) > MAX_LINE_BYTES)
+    line = lines[number - 1]
+    snippet = line[:200].decode("utf-8", "backslashreplace")[:40] + "…"  # 40 characters, not cut inside one
+    raise LoaderError(name, number, snippet, f"line of {len(line)} bytes refused (at most {MAX_LINE_BYTES} bytes "
+                                             "per line)")

@@ -44,11 +44,13 @@ from policykg.sources import (
     MAX_FILE_BYTES,
     Document,
     Layout,
+    check_line_lengths,
     corpus_dir,
     corpus_folders_from_env,
     load_corpus,
     load_manifest,
     read_text,
+    text_key,
 )
 
 __all__ = ["SUFFIXES", "AddResult", "add_document", "describe"]
@@ -97,6 +99,7 @@ def add_document(
     detection = detect_document(text, str(path), registry)
     existing = _existing(folder)
     _refuse_duplicate(path, existing, sha256, original_sha256)
+    _refuse_same_text(path, existing, text)
     doc_id = _doc_id(path, detection, existing, doc_id)
     manifest = folder / MANIFEST_FILE
     in_folder = [d for d in existing if d.path.parent.resolve() == folder.resolve()]
@@ -126,6 +129,7 @@ def _read(path: Path) -> tuple[bytes, str, str]:
         raw = (text.rstrip("\n") + "\n").encode("utf-8")
         if len(raw) > MAX_FILE_BYTES:
             raise LoaderError(str(path), 0, f"{len(raw)} bytes", f"text larger than {MAX_FILE_BYTES} bytes refused")
+        check_line_lengths(raw, str(path))
         return raw, raw.decode("utf-8"), hashlib.sha256(data).hexdigest()
     text = read_text(path)
     return path.read_bytes(), text, ""
@@ -147,6 +151,21 @@ def _refuse_duplicate(path: Path, existing: list[Document], sha256: str, origina
             if digest in sums:
                 raise DuplicateDocumentError(f"{path}: already in the corpus as {doc.id} ({doc.path}): the same "
                                              f"{what} (sha256 {digest}); nothing added")
+
+
+def _refuse_same_text(path: Path, existing: list[Document], text: str) -> None:
+    """The text of a document already there, in other bytes (CRLF line endings, a BOM, full-width
+    characters): ``policykg build`` would refuse the corpus (:func:`policykg.sources.check_same_text`)."""
+    key = text_key(text)
+    for doc in existing:
+        try:
+            same = text_key(read_text(doc.path)) == key
+        except LoaderError:
+            continue  # a document the build cannot read says so itself
+        if same:
+            raise DuplicateDocumentError(f"{path}: already in the corpus as {doc.id} ({doc.path}): the same text, up "
+                                         "to white space, line endings, invisible characters and character width; "
+                                         "nothing added")
 
 
 def _file_sha256(path: Path) -> str:

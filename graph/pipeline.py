@@ -15,7 +15,7 @@ from policykg.registry import Registry
 from policykg.errors import BuildError, LoaderError
 from policykg.graph.validate import validate_dataset
 from policykg.records import Warning_
-from policykg.sources import check_unique, corpus_folders_from_env, garbled, load_corpus, read_text
+from policykg.sources import check_same_text, check_unique, corpus_folders_from_env, garbled, load_corpus, read_text
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ def build(
             doc = replace(doc, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
         texts.append((doc, text))
     check_unique([doc for doc, _ in texts])  # the checksums computed just now too
+    check_same_text(texts)  # and the same text in other bytes (line endings, a BOM, full-width …)
     parsed = []
     for doc, text in texts:
         progress(f"reading {doc.id} ({doc.path.name}, {doc.layout.value})")

@@ -6,22 +6,65 @@ files and builds no graph.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from policykg.errors import LoaderError
-from policykg.normalize import squash
-from policykg.records import MeasureMention, Record
+from policykg.normalize import FOLDING_MARKS, parse_amount, squash, strip_invisible
+from policykg.records import BudgetFigure, FundingFlow, MeasureMention, Record, SourceSpan, Warning_
 from policykg.registry import Kind, Registry, looks_like_agency
 from policykg.sources import Document, Layout
 
 from . import meti_wg, nisc_columns, nisc_pages, nisc_tables, nisc_totals
 
+#: A character a footnote mark beside an amount holds (the amounts without one are not parsed again).
+_MARKISH = re.compile(rf"{FOLDING_MARKS.pattern}|[※*＊†‡§¶注(（]")
 #: The phrase every document of the NISC series prints: its title.
 NISC_SIGNATURE = "政府のサイバーセキュリティに関する予算"
 
 
 def parse_document(doc: Document, text: str, registry: Registry) -> list[Record]:
-    """All records of one document, in document order per loader."""
+    """All records of one document, in document order per loader.
+
+    Invisible characters (a byte-order mark, zero-width spaces, bidi marks, a soft hyphen:
+    :data:`policykg.normalize.INVISIBLE`) are removed first, each line that held any
+    reported by a warning naming what was removed; line numbers stay those of the file.
+    """
+    clean, removed = strip_invisible(text)
+    lines = text.split("\n") if removed else []
+    notes: list[Record] = [
+        Warning_(f"invisible characters removed before reading: {what}", lines[number - 1][:120],
+                 SourceSpan(doc.id, number, number))
+        for number, what in removed
+    ]
+    return notes + _note_marks(_parse(doc, clean, registry))
+
+
+def _note_marks(records: list[Record]) -> list[Record]:
+    """Each figure (or funding flow) printed with a footnote mark beside its amount (「15.8¹億円」,
+    「15.8億円※」), followed by a warning naming the mark: it is kept in the printed amount and is
+    no part of the number (:func:`policykg.normalize.parse_amount`)."""
+    out: list[Record] = []
+    noted: set[Warning_] = set()
+    for rec in records:
+        out.append(rec)
+        printed = rec.printed if isinstance(rec, BudgetFigure) else rec.printed_amount if isinstance(
+            rec, FundingFlow) else ""
+        if not _MARKISH.search(printed):
+            continue
+        try:
+            amount = parse_amount(printed)
+        except ValueError:
+            continue  # a printed statement around the amount, not the amount alone: read by its loader
+        note = Warning_(f"footnote mark {amount.marks!r} beside the amount, kept out of the number: read as "
+                        f"{amount.number}{amount.unit}", printed, rec.source)
+        if amount.marks and note not in noted:  # once per line and amount (a page may restate a figure)
+            noted.add(note)
+            out.append(note)
+    return out
+
+
+def _parse(doc: Document, text: str, registry: Registry) -> list[Record]:
     if doc.layout in (Layout.NISC_PDFTEXT, Layout.NISC_MARKDOWN):
         _require_signature(doc, text, NISC_SIGNATURE)
         columns, short = nisc_columns.document_columns(doc, text)

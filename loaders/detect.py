@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 
 from policykg.errors import LoaderError
-from policykg.normalize import era_to_fiscal_year, nfkc, squash
+from policykg.normalize import era_to_fiscal_year, nfkc, squash, strip_invisible
 from policykg.records import BudgetStatus
 from policykg.registry import Kind, Registry, lookup_key
 from policykg.sources import Layout
@@ -87,6 +87,7 @@ def detect_document(text: str, source: str, registry: Registry) -> Detection:
     >>> d.layout.value.value, d.title.value, d.fiscal_year.value, d.phase.value, d.strategy.value, d.id_stem
     ('nisc-budget-markdown', '政府のサイバーセキュリティに関する予算（令和8年度概算要求額）資料3', 2026, 'request', '2021', 'nisc-budget-fy2026')
     """
+    text, _ = strip_invisible(text)  # as parse_document reads it (which reports what was removed)
     lines = [raw.rstrip("\r") for raw in text.split("\n")]
     signature = next((n for n, line in enumerate(lines, 1) if squash(NISC_SIGNATURE) in squash(line)), 0)
     if signature:

@@ -262,7 +262,7 @@ class _Reader:
         if m["kind"] is None or measure is None:
             why = "no budget kind" if m["kind"] is None else "no measure named nearby"
             return Warning_(f"budget figure not read: {why}", line.cut(m), span)
-        amount = parse_amount(m["amount"])
+        amount = parse_amount(line.cut(m, "amount"))  # as printed: NFKC would fold a mark 「¹」 into a digit
         return BudgetFigure(
             scope_kind=ScopeKind.MEASURE, scope=measure, agency="", area=None,
             fiscal_year=era_to_fiscal_year(_ERA[m["era"]], m["y"]),
@@ -376,8 +376,9 @@ def _amounts(r: _Reader, i: int, text: str) -> Iterator[Record]:
         packets = int(m[2].replace(",", "")) * 10**8
         yield r.fact(i, "observed-packets", str(packets), m, year=int(m[1]), approximate=True)
     for m in re.finditer(r"全体額は、?([\d,.]+億円)から([\d,.]+億円)を超えない範囲に増額", text):
-        yield r.fact(i, "project-total-yen-before", str(parse_amount(m[1]).yen), m)
-        yield r.fact(i, "project-total-cap-yen", str(parse_amount(m[2]).yen), m)
+        line = r.lines[i]
+        yield r.fact(i, "project-total-yen-before", str(parse_amount(line.cut(m, 1)).yen), m)
+        yield r.fact(i, "project-total-cap-yen", str(parse_amount(line.cut(m, 2)).yen), m)
 
 
 def _interval(year: int, m1: str, d1: str, m2: str | None, d2: str) -> str:

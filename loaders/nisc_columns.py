@@ -389,19 +389,23 @@ def document_columns(doc: Document, text: str) -> tuple[tuple[Column, ...], tupl
 
     The manifest may omit ``columns``, ``columns_line`` and ``short_row_columns``; what
     it states must agree with the header, else a LoaderError at the header's line. A
-    document without any header uses the manifest's columns when it states them.
+    document without any header uses the manifest's columns when it states them, and
+    when it gives no ``columns_line`` (the line of a header it would be checked against):
+    its first column must still be the budget of the document's title caption, if it prints
+    one (「令和7年度当初予算額」), else a LoaderError at the caption.
     """
     try:
         header = read_columns(text, doc.id)
     except NoHeaderError:
         if doc.columns:
+            _check_without_header(doc, text)
             return doc.columns, doc.short_row_columns
         raise
     where = f"the table header of {doc.path.name} (lines {header.line}-{header.end_line})"
     if doc.columns and tuple(doc.columns) != header.columns:
         raise LoaderError(doc.id, header.line, header.printed,
-                          f"the manifest's columns ({', '.join(map(str, doc.columns))}) disagree with {where}: "
-                          f"{', '.join(map(str, header.columns))}")
+                          f"the manifest's columns ({', '.join(map(str, doc.columns))}) disagree with {where}, "
+                          f"which prints {', '.join(map(str, header.columns))}")
     if doc.columns_line and doc.columns_line != header.line:
         raise LoaderError(doc.id, header.line, header.printed,
                           f"the manifest's columns_line {doc.columns_line} disagrees with {where}")
@@ -410,3 +414,24 @@ def document_columns(doc: Document, text: str) -> tuple[tuple[Column, ...], tupl
                           f"the manifest's short_row_columns {list(doc.short_row_columns)} disagree with what "
                           f"{where} and the table's rows give: {list(header.short_row_columns)}")
     return header.columns, header.short_row_columns
+
+
+def _check_without_header(doc: Document, text: str) -> None:
+    """The manifest's columns of a document that prints no header: nothing to check them against but
+    the title caption, and a ``columns_line`` naming a header is wrong."""
+    lines = text.split("\n")
+    if doc.columns_line:
+        n = doc.columns_line
+        where = (f"line {n} is past the end of the file ({len(lines)} lines)" if n > len(lines)
+                 else f"line {n} is not a table header such as 令和7年度 / 当初予算")
+        raise LoaderError(doc.id, n, lines[n - 1].strip() if n <= len(lines) else "",
+                          f"the manifest's columns_line {n} names a table header, but {where} and the document prints "
+                          "none (columns_line = 0 declares a table without a header)")
+    titles = captions(text, titles=True)
+    main = doc.columns[0]
+    if titles and not any(c.column == main for c in titles):
+        cap = titles[0]
+        raise LoaderError(doc.id, cap.line, cap.printed,
+                          f"the manifest's first column ({main}) is not the budget of the document's title caption "
+                          f"({cap.column}); with no table header to check the columns against, the first column "
+                          "must be the document's own budget")

@@ -127,7 +127,7 @@ def _table_cells(doc: DocText, m: MeasureMention, columns: Sequence[Column], row
     """
     key = fold(squash(f"【{m.agency}】{m.name}"))
     spans = [(m.source.line, m.source.end_line)] if 1 <= m.source.line <= m.source.end_line <= len(doc.lines) else []
-    spans += [(n, n) for n in range(1, len(doc.lines) + 1) if key in doc.sq_line(n)]
+    spans += [(n, n) for n in doc.lines_with(key)]
     for first, last in spans:
         start, end = doc.sq_range(first, last)
         pos = doc.squashed.find(key, start, end)

@@ -26,7 +26,7 @@ flows and programmes.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from policykg.errors import RegistryError
@@ -108,6 +108,18 @@ class Titles:
             self.agency.append(_find(registry, Kind.AGENCY, m.agency))
         # Longest first; ties in a fixed order (a strong name before a weak one), never set order.
         self.names.sort(key=lambda t: (-len(t[0]), t[2], t[1], t[0]))
+        # The same order, looked up by length and text: the names that start at a position are
+        # found with one dictionary look-up per name length, not by trying every name.
+        self.by_text: dict[str, list[tuple[str, int, bool]]] = {}
+        for entry in self.names:
+            if entry[0]:
+                self.by_text.setdefault(entry[0], []).append(entry)
+        self.lengths = sorted({len(name) for name in self.by_text}, reverse=True)
+
+    def starting_at(self, text: str, pos: int) -> Iterator[tuple[str, int, bool]]:
+        """The names ``text`` holds at ``pos``, in :attr:`names` order (longest first)."""
+        for length in self.lengths:
+            yield from self.by_text.get(text[pos : pos + length], ()) if pos + length <= len(text) else ()
 
 
 def _find(registry: Registry, kind: Kind, name: str) -> Entity | None:
@@ -196,8 +208,8 @@ def _titles_on_line(doc: DocText, line: int, last: int, titles: Titles, page: Pa
 
 
 def _title_at(doc, pos, page_end, titles: Titles, page: Page, guarded, whole_line_end):
-    for name, index, weak in titles.names:  # longest first
-        if not doc.squashed.startswith(name, pos) or pos + len(name) > page_end:
+    for name, index, weak in titles.starting_at(doc.squashed, pos):  # longest first
+        if pos + len(name) > page_end:
             continue
         if weak and (pos + len(name) != whole_line_end or index not in guarded):
             continue

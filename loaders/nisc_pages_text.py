@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from policykg.normalize import nfkc
+from policykg.normalize import nfkc_char
 
 __all__ = ["CIRCLED", "DocText", "circled_value", "flat", "fold", "is_markdown", "norm", "scan", "segment"]
 
@@ -31,6 +31,8 @@ __all__ = ["CIRCLED", "DocText", "circled_value", "flat", "fold", "is_markdown",
 CIRCLED = "".join(chr(c) for c in range(0x2460, 0x2474))
 
 _FOLD = str.maketrans({"靱": "靭", "·": "・", "•": "・", "‧": "・", "∙": "・"})
+#: Characters of a line kept with each indexed place by :meth:`DocText.lines_with`.
+_INDEXED = 48
 _BLANK = re.compile(r"^[\s\u3000]*$")
 _HEADING = re.compile(r"^#{1,6}\s")
 
@@ -41,7 +43,7 @@ def norm(text: str) -> str:
     >>> norm("第26条①２ 令和６年補正① ２９６百万円")
     '第26条①2 令和6年補正① 296百万円'
     """
-    return "".join(ch if ch in CIRCLED else nfkc(ch) for ch in text)
+    return text.translate(_NORM)
 
 
 def flat(text: str) -> str:
@@ -68,7 +70,32 @@ def fold(text: str) -> str:
     >>> fold("産業サイバーセキュリティ強靱化事業 IoT")
     '産業サイバーセキュリティ強靭化事業 iot'
     """
-    return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text).translate(_FOLD)
+    return text.translate(_FOLDING)
+
+
+class _Table(dict):
+    """A ``str.translate`` table computed per character as characters are met (at most 65,536 kept)."""
+
+    def __init__(self, of) -> None:
+        super().__init__()
+        self.of = of
+
+    def __missing__(self, code: int) -> str:
+        value = self.of(chr(code))
+        if len(self) < 1 << 16:
+            self[code] = value
+        return value
+
+
+def _fold_char(ch: str) -> str:
+    """One character folded: lower case where that is one character, then 靱→靭 and middle dots."""
+    lower = ch.lower()
+    return (lower if len(lower) == 1 else ch).translate(_FOLD)
+
+
+_FOLDING = _Table(_fold_char)
+_NORM = _Table(lambda ch: ch if ch in CIRCLED else nfkc_char(ch))  # norm(), per character
+_NOT_SPACE = re.compile(r"\S")
 
 
 def circled_value(ch: str) -> int:
@@ -91,26 +118,22 @@ class DocText:
     line_starts: list[int]  # norm offset of the start of each line
     squashed: str  # fold(norm) without white space
     sq_to_norm: list[int]  # squashed offset -> norm offset (one extra entry at the end)
+    # first character -> sorted places where it occurs (see lines_with)
+    _suffixes: dict[str, list[tuple[str, int, int, int]]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, text: str) -> DocText:
-        parts: list[str] = []
-        to_orig: list[int] = []
-        for i, ch in enumerate(text):
-            n = ch if ch in CIRCLED else nfkc(ch)
-            parts.append(n)
-            to_orig.extend([i] * len(n))
-        to_orig.append(len(text))
-        normed = "".join(parts)
+        normed = text.translate(_NORM)
+        if len(normed) == len(text):  # every character one character (none becomes nothing)
+            to_orig = list(range(len(text) + 1))
+        else:
+            to_orig = [i for i, ch in enumerate(text) for _ in _NORM[ord(ch)]] + [len(text)]
         starts = [0] + [m.end() for m in re.finditer("\n", normed)]
         folded = fold(normed)
-        sq_chars, sq_map = [], []
-        for i, ch in enumerate(folded):
-            if not ch.isspace():
-                sq_chars.append(ch)
-                sq_map.append(i)
+        sq_map = [m.start() for m in _NOT_SPACE.finditer(folded)]
+        squashed = "".join(folded[i] for i in sq_map)
         sq_map.append(len(normed))
-        return cls(text, text.split("\n"), normed, to_orig, starts, "".join(sq_chars), sq_map)
+        return cls(text, text.split("\n"), normed, to_orig, starts, squashed, sq_map)
 
     # -- offsets ----------------------------------------------------------
     def line_of(self, norm_offset: int) -> int:
@@ -149,6 +172,44 @@ class DocText:
     def sq_line(self, line: int) -> str:
         start, end = self.sq_range(line, line)
         return self.squashed[start:end]
+
+    def lines_with(self, key: str) -> list[int]:
+        """The lines whose squashed text holds ``key``, in order: ``[n for n … if key in self.sq_line(n)]``.
+
+        Looked up in a sorted index of the places where ``key[0]`` occurs (built once per
+        first character, each place with the next :data:`_INDEXED` characters of its line),
+        so a lookup costs a bisection, not a scan of the document: a table of N rows is
+        matched against the text in O(N log N), not O(N²).
+
+        >>> DocText.of("【総務省】施策A 1億円\\n本文\\n 【総務省】 施策A\\n").lines_with("【総務省】施策a")
+        [1, 3]
+        """
+        if not key:
+            return list(range(1, len(self.lines) + 1))
+        index = self._suffixes.get(key[0])
+        if index is None:
+            index = self._suffixes[key[0]] = self._suffix_index(key[0])
+        head = key[:_INDEXED]
+        found: set[int] = set()
+        for k in range(bisect_left(index, (head,)), len(index)):
+            prefix, line, pos, end = index[k]
+            if not prefix.startswith(head):
+                break
+            if pos + len(key) <= end and self.squashed.startswith(key, pos):
+                found.add(line)
+        return sorted(found)
+
+    def _suffix_index(self, first: str) -> list[tuple[str, int, int, int]]:
+        """(the next characters of the line, line, squashed offset, end of the line) at each ``first``."""
+        out = []
+        for line in range(1, len(self.lines) + 1):
+            start, end = self.sq_range(line, line)
+            pos = self.squashed.find(first, start, end)
+            while pos >= 0:
+                out.append((self.squashed[pos : min(end, pos + _INDEXED)], line, pos, end))
+                pos = self.squashed.find(first, pos + 1, end)
+        out.sort()
+        return out
 
     def blank(self, line: int) -> bool:
         return bool(_BLANK.match(self.lines[line - 1]))

@@ -18,7 +18,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from policykg.normalize import AMOUNT_RE, Amount, is_dash, nfkc, nfkc_with_offsets, parse_amount
+from policykg.normalize import (
+    AMOUNT_RE, NOTE_MARK, Amount, is_dash, nfkc, nfkc_keeping_marks, nfkc_with_offsets, parse_amount, squash,
+)
 from policykg.records import (
     BudgetFigure,
     MeasureMention,
@@ -32,10 +34,16 @@ from policykg.records import (
 from policykg.sources import Column
 
 _ROW_START = re.compile(r"^\s*【(?P<agency>[^】]{1,20})】\s*(?P<rest>.*)$")
+_BRACKETED = re.compile(r"^\s*【(?P<agency>[^】]{1,200})】")  # any bracketed name (a row's agency is at most 20)
 _AREA = re.compile(r"^\s*#*\s*[（(]\s*(?P<num>[1-9])\s*[）)]\s*(?P<rest>.*)$")
-_CELL = r"(?:\d[\d,.\s]*?\s?(?:億円|百万円)|[―—－‐–ー─-])"
+# A footnote mark beside an amount, after NFKC (which turns 「¹」 or 「①」 into a digit): parse_amount reads the
+# printed cell and keeps the mark out of the number.
+_MARK = rf"(?:{NOTE_MARK}|\(\d{{1,2}}\))"
+_AFTER = rf"(?:\s?{_MARK}|\d{{1,2}}(?![\d.,]))"  # after the unit; a folded superscript is attached to it
+_CELL = rf"(?:(?:{_MARK}\s?)?\d[\d,.\s]*?\s?(?:{_MARK}\s?)?(?:億円|百万円){_AFTER}?|[―—－‐–ー─-])"
 _TAIL = re.compile(rf"(?:^|\s)(?P<cell>{_CELL})\s*$")
-_BRACKET_TOTAL = re.compile(r"[（(]\s*(?P<amount>[^（()）]*?(?:億円|百万円))\s*[）)]")
+_CELL_WINDOW = 200
+_BRACKET_TOTAL = re.compile(rf"[（(]\s*(?P<amount>[^（()）]*?(?:億円|百万円)(?:\s?{NOTE_MARK}|\d{{1,2}})?)\s*[）)]")
 _MONEY_HINT = re.compile(r"\d\s*[.,]?\s*\d*\s*(?:億円|百万円)|[xｘ]\s*億円")
 
 
@@ -80,6 +88,7 @@ def parse_summary_table(
     area: int | None = None
     area_label = ""
     row: _Row | None = None
+    repeats = _Repeats()
 
     def finish() -> None:
         nonlocal row
@@ -90,8 +99,18 @@ def parse_summary_table(
             span = SourceSpan(source, row.first, row.last)
             out.append(MeasureMention(name, row.agency, row.area, row.area_label, span))
         else:
-            out.extend(_row_records(row, source, columns, short_row_columns))
+            out.extend(repeats.row(_row_records(row, source, columns, short_row_columns)))
         row = None
+
+    def table_break() -> None:
+        nonlocal row
+        if row is None:
+            return
+        if name_only_rows and row.first == row.last:
+            finish()
+        else:
+            out.append(_unread(row, source, "row has no amounts before the table moves on"))
+            row = None
 
     for number, raw in enumerate(lines, 1):
         line = raw.rstrip("\r")
@@ -105,11 +124,18 @@ def parse_summary_table(
             if row.cells:
                 finish()
             continue
+        if (bracket := _BRACKETED.match(norm)) and _fills_columns(line, len(columns), len(short_row_columns)):
+            table_break()  # a line starting with 【 ends the row before it
+            label = line[offsets[bracket.start("agency")] : offsets[bracket.end("agency")]].strip()
+            out.append(Warning_(f"table row under 【{label}】, which is neither an agency of the registry nor "
+                                "named like one (…省, …庁, …委員会 …); row skipped (add the agency to the "
+                                "registry to read it)", line.strip(), SourceSpan(source, number, number)))
+            continue
         header = _AREA.match(norm)
         if header and _BRACKET_TOTAL.search(header["rest"]):
             finish()
             area, area_label, figures = _area_header(header, line, offsets, source, number, columns)
-            out.extend(figures)
+            out.extend(repeats.area(figures))
             continue
         if header and row is None:
             area, area_label = int(header["num"]), header["rest"].strip()
@@ -117,11 +143,7 @@ def parse_summary_table(
         if row is None or not norm.strip():
             continue
         if _is_table_break(norm):
-            if name_only_rows and row.first == row.last:
-                finish()
-            else:
-                out.append(_unread(row, source, "row has no amounts before the table moves on"))
-                row = None
+            table_break()
             continue
         _feed(row, line, number)
         if row.cells:
@@ -129,6 +151,50 @@ def parse_summary_table(
     if row is not None:
         out.append(_unread(row, source, "row has no amounts before the end of the file"))
     return out
+
+
+def _fills_columns(line: str, columns: int, short: int) -> bool:
+    """A line whose cells (amounts and dashes ending it) fill the table's columns, after a name."""
+    name, cells = split_cells(line)
+    return bool(name.strip()) and len(cells) in (columns, short or columns) and all(
+        is_dash(c) or AMOUNT_RE.search(nfkc(c)) for c in cells)
+
+
+class _Repeats:
+    """The table's rows and area headers seen so far: a repeat is reported and skipped, so that a
+    table printed twice (or a file pasted twice into one) never counts a measure twice."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], tuple[int, tuple]] = {}  # (agency, name) -> (line, figures)
+        self.areas: dict[tuple, int] = {}  # (area, figures) -> line
+
+    def row(self, records: list[Record]) -> list[Record]:
+        figures = [r for r in records if isinstance(r, BudgetFigure)]
+        mention = next((r for r in records if isinstance(r, MeasureMention)), None)
+        if mention is None or not figures:
+            return records
+        key = (squash(mention.agency), squash(mention.name))
+        cells = tuple((f.fiscal_year, f.budget, f.supplement, f.status, f.yen) for f in figures)
+        if key not in self.rows:
+            self.rows[key] = (mention.source.line, cells)
+            return records
+        line, before = self.rows[key]
+        what = ("the same amounts" if cells == before else
+                "other amounts (" + ", ".join(f.printed for f in figures) + f"; the row of line {line} is kept)")
+        snippet = f"【{mention.agency}】{mention.name} " + " ".join(f.printed for f in figures)
+        return [Warning_(f"table row repeats the measure of line {line} with {what}; row skipped, so that it is "
+                         "not counted twice", snippet, mention.source)]
+
+    def area(self, records: list[Record]) -> list[Record]:
+        figures = [r for r in records if isinstance(r, BudgetFigure)]
+        if not figures:
+            return records
+        key = (figures[0].area, tuple((f.fiscal_year, f.budget, f.supplement, f.status, f.yen) for f in figures))
+        if key not in self.areas:
+            self.areas[key] = figures[0].source.line
+            return records
+        return [Warning_(f"area header repeats line {self.areas[key]} (the same area and totals); totals skipped",
+                         " ".join(f.printed for f in figures), figures[0].source)]
 
 
 def _is_table_break(norm: str) -> bool:
@@ -165,10 +231,13 @@ def split_cells(text: str) -> tuple[str, list[str]]:
     norm, offsets = nfkc_with_offsets(text.rstrip())
     cut = len(norm)
     cells: list[str] = []
-    while (match := _TAIL.search(norm[:cut])) is not None:
+    # Each cell is looked for in the last _CELL_WINDOW characters before the previous one (a cell is
+    # under 40): linear in the line, where searching the whole rest each time was quadratic.
+    while (match := _TAIL.search(norm, max(0, cut - _CELL_WINDOW), cut)) is not None:
         start = match.start("cell")
-        cells.insert(0, text[offsets[start] : offsets[cut]].strip())
+        cells.append(text[offsets[start] : offsets[cut]].strip())
         cut = match.start()
+    cells.reverse()
     return text[: offsets[cut]], cells
 
 
@@ -246,7 +315,9 @@ def _area_header(
     assert first is not None
     start = header.start("rest")
     label = line[offsets[start] : offsets[start + first.start()]].replace("\t", " ").strip()
-    totals = [m["amount"] for m in _BRACKET_TOTAL.finditer(rest)]
+    # in NFKC, as before, but with footnote marks as printed (NFKC would fold 「¹」 into the number)
+    totals = [nfkc_keeping_marks(line[offsets[start + m.start("amount")] : offsets[start + m.end("amount")]])
+              for m in _BRACKET_TOTAL.finditer(rest)]
     span = SourceSpan(source, number, number)
     if len(totals) != len(columns):
         msg = f"area header has {len(totals)} totals, expected {len(columns)}; totals skipped"

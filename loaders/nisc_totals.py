@@ -28,6 +28,7 @@ chart whose percentages do not add up to 100 (± 0.05 per entry).
 from __future__ import annotations
 
 import bisect
+import itertools
 import logging
 import re
 from collections.abc import Sequence
@@ -35,7 +36,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from policykg.errors import LoaderError
-from policykg.normalize import Amount, fiscal_year_from_text, nfkc, nfkc_with_offsets, parse_amount, squash
+from policykg.normalize import (
+    NOTE_MARK, Amount, fiscal_year_from_text, nfkc, nfkc_with_offsets, parse_amount, squash,
+)
 from policykg.records import AgencyShare, AreaShare, BudgetFigure, BudgetKind, BudgetStatus, Origin, Record
 from policykg.records import ScopeKind, SourceSpan, Warning_
 from policykg.sources import Column
@@ -47,15 +50,21 @@ log = logging.getLogger(__name__)
 _YEAR = r"(?:令和|平成)\s*(?:元|\d{1,2})\s*年度"
 _MONEY_TAIL = r"\d[\d,.\s]*?\s?(?:億円|百万円)"
 _CAPTION = re.compile(rf"^(?P<year>{_YEAR})\s*(?P<rest>(?:当初|補正)?\s*(?:予算(?:額|政府案|案)?|概算要求額?)?)$")
-_PCT = re.compile(r"\d+(?:\.\d+)?\s*%")
+_PCT = re.compile(r"(?<!\d)\d+(?:\.\d+)?\s*%")  # never from inside a run of digits: linear on a long one
 _NUM = re.compile(r"^[(（]\s*(?P<num>[1-9])\s*[)）]$")
 _LABEL = re.compile(r"^[(（]\s*(?P<num>[1-9])\s*[)）]\s*(?P<label>\S.*)$")
 _AMTPCT = re.compile(r"^[(（]\s*(?P<amt>[^:：()（）]+?)\s*[:：]\s*(?P<pct>\d+(?:\.\d+)?\s*%)\s*[)）]$")
 _NOT_MONEY = r"[^\u3040-\u30ff\u4e00-\u9fff()（）]"  # no kana, kanji or brackets
-_MONEY = re.compile(rf"^{_NOT_MONEY}*\d{_NOT_MONEY}*(?:億円|百万円)$")
-_BRACKET = re.compile(rf"^[(（]\s*(?P<cap>{_YEAR}[^()（）\d]*?)\s*[:：]?\s*(?P<amt>\d[^()（）]*?(?:億円|百万円))\s*[)）]$")
+# A footnote mark may follow the unit (「2,051.5億円※」, a superscript NFKC made a digit): parse_amount keeps it
+# out of the number.
+_MARK_AFTER = rf"(?:\s?{NOTE_MARK}|\d{{1,2}})?"
+_MONEY = re.compile(rf"^(?={_NOT_MONEY}*\d){_NOT_MONEY}*(?:億円|百万円){_MARK_AFTER}$")  # a look-ahead: linear
+_BRACKET = re.compile(rf"^[(（]\s*(?P<cap>{_YEAR}[^()（）\d]*?)\s*[:：]?\s*(?P<amt>\d[^()（）]*?(?:億円|百万円)"
+                      rf"(?:\s?[※*†‡§¶]+\d{{0,2}}|\d{{1,2}})?)\s*[)）]$")
+# The subject and body are bounded (the documents print 7-15 and 0-28 characters) so that a long paragraph
+# is read in linear time.
 _NARRATIVE = re.compile(
-    rf"(?P<subject>[^。○〇●◆]*?)サイバーセキュリティ関連予算は、(?P<body>[^。]*?)(?P<amt>{_MONEY_TAIL})\s*"
+    rf"(?P<subject>[^。○〇●◆]{{0,200}}?)サイバーセキュリティ関連予算は、(?P<body>[^。]{{0,300}}?)(?P<amt>{_MONEY_TAIL})\s*"
     r"(?:が措置|となって|となった)"
 )
 _DELTA = re.compile(
@@ -355,7 +364,7 @@ class _Joined:
 
     def __init__(self, lines: Sequence[str], first: int) -> None:
         self.raw, self.first = "".join(lines), first
-        self.starts = [sum(len(x) for x in lines[:k]) for k in range(len(lines))]
+        self.starts = [0, *itertools.accumulate(len(x) for x in lines[:-1])] if lines else []  # linear time
         self.norm, self.off = nfkc_with_offsets(self.raw)
 
     def line(self, i: int) -> int:

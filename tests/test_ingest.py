@@ -586,6 +586,13 @@ REFUSED = [
         id="same-meti-file",
     ),
     pytest.param(
+        lambda p: _text(p, "meti-crlf.txt", METI.read_text(encoding="utf-8").replace("\n", "\r\n")),
+        [],
+        9,
+        f": already in the corpus as meti-icsws-wg3-10 ({METI}): the same text, up to white space, line endings",
+        id="same-meti-text-crlf",
+    ),
+    pytest.param(
         _fy2026_again,
         [],
         9,
@@ -627,7 +634,7 @@ REFUSED = [
 
 
 def test_refused_case_count() -> None:
-    assert len(REFUSED) == len({case.id for case in REFUSED}) == 15
+    assert len(REFUSED) == len({case.id for case in REFUSED}) == 16
 
 
 @pytest.mark.parametrize("make,args,exit_code,message", REFUSED)

@@ -49,6 +49,9 @@ CASES = {
                         "short_row_columns.0: Input should be a valid integer"),
     "column-year-float": ({"columns": '[{ fiscal_year = 2020.5, budget = "initial", status = "draft" }]',
                            "columns_line": "10"}, "columns.0.fiscal_year: Input should be a valid integer"),
+    "column-twice": ({"columns": '[{ fiscal_year = 2020, budget = "initial", status = "draft" }, '
+                                 '{ fiscal_year = 2020, budget = "initial", status = "draft" }]'},
+                     "manifest.toml:1: document #1: columns: Value error, column 2020 initial draft named twice"),
     "unknown-field": ({"colums": "[]"}, "colums: Extra inputs are not permitted"),
     "missing-sha256": ({"sha256": None}, "sha256: Field required"),
     "bad-sha256": ({"sha256": '"abc"'}, "sha256: String should match pattern"),

@@ -15,14 +15,26 @@ HERE = Path(__file__).resolve().parent
 SEED = HERE.parent.parent / "corpus" / "000_b360cdfc8cdc379a.txt"
 FY2023 = HERE.parent.parent / "corpus" / "001_feb53fcdf8afa2d7.txt"
 
+ROW2 = "（１）経済社会の活力の向上及び持続的発展 (97.3億円) (27.7億円) (63.2億円)"  # the first area header
 ROW4 = "【総務省】IoTの安心・安全かつ適正な利用環境の構築 15.8億円 ― 15.8億円"
 ROW6 = "【総務省】サイバーセキュリティ統合知的・人材育成基盤の構築 9.0億円 ― 8.5億円"
+ROW9 = "【厚生労働省】厚生労働省及び関係機関等における情報セキュリティ対策推進費 32.2億円 90.4億円 19.5億円"
+ROW17 = "【警察庁】サイバー捜査用資機材の増強等 2.8億円 6.9億円 3.1億円"
 ROW51 = "【防衛省】情報システムの防護 876.3億円 ― 1064.0億円"
 
 
+def _line(base: str, number: int, text: str) -> str:
+    """base with line ``number`` (1-based) replaced by ``text``."""
+    lines = base.split("\n")
+    lines[number - 1] = text
+    return "\n".join(lines)
+
+
 def main() -> None:
-    base = "".join(SEED.read_text(encoding="utf-8").splitlines(keepends=True)[:60])
-    assert ROW4 in base and ROW6 in base and ROW51 in base
+    seed = SEED.read_text(encoding="utf-8").splitlines(keepends=True)
+    base = "".join(seed[:60])
+    assert ROW2 in base and ROW4 in base and ROW6 in base and ROW9 in base and ROW17 in base and ROW51 in base
+    assert base.split("\n")[6] == ""  # line 7: blank, between area 1's rows and area 2's header
     files: dict[str, bytes] = {
         "base.txt": base.encode(),
         "empty.txt": b"",
@@ -51,6 +63,34 @@ def main() -> None:
         # the name cell wrapped over lines 6-7 (the blank line 7 taken out: later lines keep their numbers)
         "name-newline.txt": base.replace(ROW6 + "\n\n", ROW6.replace("統合知的", "統合\n知的") + "\n").encode(),
         "no-known-layout.txt": "議事次第\n1. 開会\n2. 議題\n令和7年度の予算について 15.8億円\n".encode(),
+        # invisible characters: removed before parsing, each line reported, no figure lost
+        "bom-at-start.txt": ("\ufeff" + base).encode(),
+        "bom-before-row.txt": base.replace(ROW4, "\ufeff" + ROW4).encode(),
+        "bom-before-area.txt": base.replace(ROW2, "\ufeff" + ROW2).encode(),
+        "zero-width-in-amount.txt": base.replace(ROW4, ROW4.replace("15.8億円 ―", "1\u200b5.8億円 ―")).encode(),
+        "format-characters-in-row.txt": base.replace(ROW9, ROW9.replace("【厚生労働省】", "【厚生\u00ad労働省】")
+                                                    .replace("情報セキュリティ", "情報\u2060セキュリティ")
+                                                    .replace(" 32.2億円", " \u200e32.2億円\u200f")).encode(),
+        # footnote marks beside an amount: kept out of the number, named in a warning
+        "superscript-amount.txt": base.replace(ROW4, ROW4.replace("15.8億円 ―", "15.8¹億円 ―")).encode(),
+        "kome-mark-amount.txt": base.replace(ROW4, ROW4.replace("15.8億円 ―", "15.8億円※ ―")).encode(),
+        "note-mark-amount.txt": base.replace(ROW17, ROW17.replace("2.8億円 ", "2.8億円（注１） ")).encode(),
+        "kome-mark-headline.txt": _line(base, 31, "2，０５１．５億円※").encode(),
+        "superscript-area-total.txt": base.replace(ROW2, ROW2.replace("(27.7億円)", "(27.7²億円)")).encode(),
+        # amounts beyond range: refused, never rounded
+        "amount-30-digits.txt": base.replace(ROW4, ROW4.replace("15.8億円 ―", "123456789012345678901234567890億円 ―"))
+        .encode(),
+        "amount-over-100-cho.txt": base.replace(ROW51, ROW51.replace("876.3億円", "2,000,000.0億円")).encode(),
+        # repeats: reported, never counted twice
+        "repeated-row.txt": _line(base, 7, ROW4).encode(),
+        "repeated-row-other-amounts.txt": _line(base, 7, ROW4.replace("15.8億円 ―", "16.8億円 ―")).encode(),
+        "file-pasted-twice.txt": (base + base).encode(),
+        # a row under a bracketed name that is no agency: reported, not dropped silently
+        "stray-bracket-row.txt": base.replace(ROW4, ROW4.replace("【総務省】", "【日本銀行】")).encode(),
+        "long-bracket-row.txt": base.replace(ROW4, ROW4.replace(
+            "【総務省】", "【独立行政法人情報処理推進機構産業サイバーセキュリティセンター】")).encode(),
+        # the seed's own table header (lines 61-74, the header at 68-74) after base.txt
+        "with-header.txt": (base + "".join(seed[60:74])).encode(),
     }
     for name, data in files.items():
         (HERE / name).write_bytes(data)
