@@ -7,7 +7,10 @@ runs in one of a few worker processes, each holding its own read-only copy of
 the built graph (a pyoxigraph in-memory store loaded from ``policykg.nq``: 15k
 quads in ~0.05 s). A query that overruns the timeout gets its worker killed
 (SIGKILL): the CPU is freed at once, the client gets :class:`QueryTimeout`, and
-a fresh worker replaces it in the background.
+a fresh worker replaces it in the background. Which client's query runs when
+is decided before it gets here (:mod:`.scheduler`: lanes, per-client limit,
+fair hand-out); a query running long is demoted to the lowest CPU priority
+(:class:`QueryPool`).
 
 Result rows are counted in the worker while they are produced: more than
 ``max_rows`` rows (triples for CONSTRUCT/DESCRIBE) stop the query with
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import queue
 import resource
 import sys
@@ -37,9 +41,10 @@ from policykg.graph.backends import open_query_store
 from policykg.graph.store import GRAPH_FILE, StoreError
 from policykg.namespace import PREFIXES
 from policykg.serve.entity import EntityNotFound, evaluate_entity
-from policykg.serve.named import evaluate_named
+from policykg.serve.named import bundled_queries, evaluate_named
 from policykg.serve.protocol import (GRAPH_FORMATS, RESULT_FORMATS, Forbidden, NotAcceptable, QueryTimeout,
                                      TooManyRows, WorkerFailed, check_query)
+from policykg.serve.scheduler import Lane
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +153,8 @@ class _LineCounter:
         pass
 
 
-def _worker_main(conn, build_dir: str, max_rows: int, memory_bytes: int = 0, chart=None) -> None:  # pragma: no cover
+def _worker_main(conn, build_dir: str, max_rows: int, memory_bytes: int = 0, chart=None,
+                 queries=None) -> None:  # pragma: no cover
     sys.setrecursionlimit(20_000)  # rdflib's SPARQL parser recurses per bracket (protocol.MAX_NESTING bounds it)
     if memory_bytes:  # an allocation past the cap fails in this worker only, which is then replaced
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
@@ -175,7 +181,7 @@ def _worker_main(conn, build_dir: str, max_rows: int, memory_bytes: int = 0, cha
                 body, media, rows = evaluate_entity(store, job.entity, job.accept[0], prefix=job.prefix, chart=draw,
                                                     max_rows=max_rows)
             elif job.named:
-                body, media, rows = evaluate_named(Path(build_dir), job.named, job.params, job.accept, max_rows)
+                body, media, rows = evaluate_named(store, queries or {}, job.named, job.params, job.accept, max_rows)
             else:
                 body, media, rows = evaluate(store, job, max_rows)
             conn.send(("ok", body, media, rows, time.perf_counter() - start))
@@ -185,25 +191,59 @@ def _worker_main(conn, build_dir: str, max_rows: int, memory_bytes: int = 0, cha
             conn.send(("error", "MemoryError", ""))
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) process ``pid`` has used, from /proc; None where there is no /proc.
+
+    >>> import os
+    >>> cpu_seconds(os.getpid()) >= 0, cpu_seconds(2**22 + 1)
+    (True, None)
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime: fields 14 and 15
+
+
+#: how often a running query's CPU time is looked at (for demotion), seconds
+_CHECK_EVERY = 0.2
+#: the nice value of a demoted worker (the lowest priority)
+_DEMOTED_NICE = 19
+
+
 @dataclass
 class _Worker:
     process: multiprocessing.process.BaseProcess
     conn: object
+    lane: Lane
 
 
 @dataclass
 class QueryPool:
-    """``workers`` query processes; :meth:`run` is blocking and thread-safe."""
+    """Query processes in two lanes (see :mod:`.scheduler`); :meth:`run` is blocking and thread-safe.
+
+    ``workers`` general workers (any query) and ``reserved`` workers that the server gives only
+    named queries and entity pages. Which job runs on which lane is the caller's choice (the
+    server's :class:`~policykg.serve.scheduler.Scheduler`); the pool only keeps the workers alive.
+
+    **Demotion**: a query that has used ``demote_after`` seconds of CPU (0: never) gets its worker
+    reniced to 19, so that on a busy machine the CPU goes to the short queries first and a few
+    clients running queries to the timeout cannot slow everyone else's answers (on two CPUs, two
+    such queries would otherwise take all of both). An unprivileged process cannot raise its priority
+    again, so a demoted worker is replaced once its query is answered.
+    """
 
     build_dir: Path
-    workers: int = 2
+    workers: int = 3
     timeout: float = 10.0
     max_rows: int = 10_000
     memory_mb: int = 0  # address-space cap per worker (RLIMIT_AS), 0 for none
+    reserved: int = 1
+    demote_after: float = 1.0
     graphs: dict[str, int] = field(default_factory=dict)  # named graph -> triples, from the first worker
     #: ``chart(store, kind, iri) -> <svg> | None`` for entity pages: a module-level function (pickled by name)
     chart: object = None
-    _idle: queue.Queue = field(default_factory=queue.Queue, repr=False)
+    _idle: dict = field(default_factory=lambda: {lane: queue.Queue() for lane in Lane}, repr=False)
     _all: list = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _closed: bool = False
@@ -212,31 +252,46 @@ class QueryPool:
         self.build_dir = Path(self.build_dir).resolve()
         if not (self.build_dir / GRAPH_FILE).is_file():
             raise StoreError(f"no built graph at {self.build_dir / GRAPH_FILE}: run `policykg build` first")
-        for _ in range(self.workers):
-            self._idle.put(self._spawn())
+        lanes = [Lane.GENERAL] * self.workers + [Lane.RESERVED] * self.reserved
+        launched = [self._launch(lane) for lane in lanes]  # all load the graph at once
+        for worker in launched:
+            self._idle[worker.lane].put(self._ready(worker))
         return self
 
-    def _spawn(self) -> _Worker:
+    def size(self, lane: Lane) -> int:
+        """How many workers ``lane`` has (running, idle or being replaced)."""
+        return self.workers if lane is Lane.GENERAL else self.reserved
+
+    def _launch(self, lane: Lane) -> _Worker:
         ctx = multiprocessing.get_context("spawn")  # no fork of a threaded server
         parent, child = ctx.Pipe()
         proc = ctx.Process(target=_worker_main,
-                           args=(child, str(self.build_dir), self.max_rows, self.memory_mb * 2**20, self.chart),
+                           args=(child, str(self.build_dir), self.max_rows, self.memory_mb * 2**20, self.chart,
+                                 bundled_queries()),
                            daemon=True)
         proc.start()
         child.close()
-        if not parent.poll(120):
-            proc.kill()
+        with self._lock:
+            self._all.append(proc)
+        return _Worker(proc, parent, lane)
+
+    def _ready(self, worker: _Worker) -> _Worker:
+        if not worker.conn.poll(120):
+            worker.process.kill()
             raise StoreError(f"a query worker did not load {self.build_dir / GRAPH_FILE} in 120 s")
-        msg = parent.recv()
+        msg = worker.conn.recv()
         if msg[0] != "ready":
             raise StoreError(msg[1])
         with self._lock:
             self.graphs = msg[1]
-            self._all.append(proc)
-        return _Worker(proc, parent)
+        return worker
 
-    def run(self, job: Job) -> Answer:
-        """Evaluate ``job``: Answer, or QueryTimeout, TooManyRows, NotAcceptable, QueryError, WorkerFailed.
+    def _spawn(self, lane: Lane) -> _Worker:
+        return self._ready(self._launch(lane))
+
+    def run(self, job: Job, lane: Lane = Lane.GENERAL) -> Answer:
+        """Evaluate ``job`` on a worker of ``lane``: Answer, or QueryTimeout, TooManyRows, NotAcceptable,
+        QueryError, WorkerFailed.
 
         A worker that dies under a query (a crash of the engine, its memory cap, or a kill
         from outside) is replaced and the query is answered with the failure once: it is
@@ -244,29 +299,33 @@ class QueryPool:
         worker restart, not all of them.
         """
         deadline = time.monotonic() + self.timeout  # waiting for a free worker is bounded too
-        return self._run_once(job, deadline)
+        return self._run_once(job, lane, deadline)
 
-    def _run_once(self, job: Job, deadline: float) -> Answer:
+    def _run_once(self, job: Job, lane: Lane, deadline: float) -> Answer:
         while True:
             try:
-                worker = self._idle.get(timeout=max(deadline - time.monotonic(), 0.001))
+                worker = self._idle[lane].get(timeout=max(deadline - time.monotonic(), 0.001))
             except queue.Empty:
-                raise QueryTimeout(f"all {self.workers} query workers stayed busy for {self.timeout:g} s; "
-                                   "try again later") from None
+                raise QueryTimeout(f"all {self.size(lane)} {lane.value} query workers stayed busy for "
+                                   f"{self.timeout:g} s; try again later") from None
             if worker.process.is_alive():
                 break
-            self._replace(worker)  # died while idle (e.g. killed from outside): replace, take another
+            self._replace(worker, "died while idle")  # e.g. killed from outside: replace, take another
         try:
             worker.conn.send(job)
-            if not worker.conn.poll(self.timeout):
-                self._replace(worker)
+            demoted = self._wait(worker)
+            if demoted is None:
+                self._replace(worker, "ran past the timeout")
                 worker = None
                 raise QueryTimeout(f"the query ran longer than {self.timeout:g} s (the endpoint's timeout) "
                                    "and was stopped; narrow it down or add LIMIT")
             msg = worker.conn.recv()
+            if demoted:
+                self._replace(worker, f"was demoted after {self.demote_after:g} s of CPU")
+                worker = None
         except (EOFError, OSError, BrokenPipeError) as e:  # the worker died (the engine crashed, or its memory cap)
             code = worker.process.exitcode if worker.process.join(1) is None else None
-            self._replace(worker)
+            self._replace(worker, "died under a query")
             worker = None
             cause = f"exit code {code}" if code is not None else (str(e) or type(e).__name__)
             cap = f": it needed more than its {self.memory_mb:,} MiB (--worker-memory) or crashed the engine" \
@@ -275,7 +334,7 @@ class QueryPool:
                                "and will not be retried") from e
         finally:
             if worker is not None:
-                self._idle.put(worker)
+                self._idle[worker.lane].put(worker)
         if msg[0] == "ok":
             return Answer(msg[1], msg[2], msg[3], msg[4])
         if msg[1] == "MemoryError":
@@ -284,22 +343,45 @@ class QueryPool:
                "EntityNotFound": EntityNotFound}.get(msg[1], QueryError)
         raise cls(msg[2])
 
+    def _wait(self, worker: _Worker) -> bool | None:
+        """Wait for ``worker``'s answer: None past the timeout, else whether its query was demoted on the way."""
+        pid = worker.process.pid
+        start, used = time.monotonic(), cpu_seconds(pid)
+        demoted = False
+        while True:
+            left = start + self.timeout - time.monotonic()
+            if left <= 0:
+                return None
+            if demoted or not self.demote_after:
+                return demoted if worker.conn.poll(left) else None
+            if worker.conn.poll(min(left, _CHECK_EVERY)):
+                return False
+            now = cpu_seconds(pid)
+            spent = time.monotonic() - start if now is None or used is None else now - used
+            if spent >= self.demote_after:
+                try:
+                    os.setpriority(os.PRIO_PROCESS, pid, _DEMOTED_NICE)
+                except OSError:  # the worker is gone: the next poll says so
+                    pass
+                demoted = True
+
     def _memory_message(self) -> str:
         return (f"the query needed more than the {self.memory_mb:,} MiB a query worker may use "
                 "(the endpoint's --worker-memory) and was stopped; narrow it down or add LIMIT")
 
-    def _replace(self, worker: _Worker) -> None:
+    def _replace(self, worker: _Worker, why: str) -> None:
         worker.process.kill()
         worker.process.join(5)
         with self._lock:
             if worker.process in self._all:
                 self._all.remove(worker.process)
-        log.warning("killed query worker %s; starting a new one", worker.process.pid)
+        log.warning("stopped %s query worker %s (it %s); starting a new one", worker.lane.value,
+                    worker.process.pid, why)
 
         def respawn() -> None:
             if not self._closed:
                 try:
-                    self._idle.put(self._spawn())
+                    self._idle[worker.lane].put(self._spawn(worker.lane))
                 except PolicyKGError:
                     log.exception("could not start a replacement query worker")
 

@@ -1,0 +1,246 @@
+"""Who gets the next query worker: a per-client limit, bounded waiting and a fair hand-out.
+
+The endpoint has two lanes of worker processes (:class:`~policykg.serve.pool.QueryPool`):
+
+* **general** workers (``--workers``) run ad-hoc SPARQL and ``/draw``: any query, up to the timeout;
+* **reserved** workers (``--reserved``) run only the bundled, cheap operations — named queries
+  (``/queries/<name>``) and entity pages (``/id/…``) — so those are answered while every general
+  worker runs some client's query to its timeout. A reserved-lane job takes a general worker when
+  every reserved one is busy (they are short); an ad-hoc query never takes a reserved worker.
+
+A client is its remote address (``request.client.host``; an IPv6 client is its /64, since one host
+holds a whole /64 — :func:`client_key`). At most ``per_client`` queries of one client run at once
+in each lane (``--per-client``; per lane, so a client's long SPARQL query does not hold up its own
+entity pages). Its further queries wait, at most ``max_waiting`` of them (more: **429**), and none
+longer than ``wait`` seconds (then **503**); both answers carry ``Retry-After`` and a one-line
+message naming the limit.
+
+When a worker frees, it goes to the waiting client that has the fewest queries running in that lane,
+ties going to the client served longest ago (round robin). So a client with nothing running is served
+before any client with a backlog, and one client's backlog never delays another client's first query.
+
+What this guarantees, with ``W`` general workers, ``R ≥ 1`` reserved workers and ``per_client = K``:
+
+* named queries and entity pages never wait for ad-hoc SPARQL: they wait only for other named
+  queries and pages (each well under a second), handed out fairly;
+* fewer than ``W / K`` flooding clients (each keeping ``K`` queries running to the timeout) cannot
+  starve ad-hoc SPARQL from others: at least one general worker is never theirs, and a client with
+  nothing running goes before them on every worker that frees (defaults ``W = 3``, ``K = 1``: two
+  flooding clients are harmless);
+* with more flooding clients than that, a waiting query of a client with nothing running is first in
+  line for the next general worker to free, and every running query frees its worker within the
+  timeout; whether it is answered before its own ``wait`` runs out then depends on that timing.
+  Clients with many addresses count as many clients: this limit is per address, not per person.
+
+All methods run on the server's event loop (one thread); waiting costs a future, not a thread, so
+a long queue never exhausts the thread pool that runs the queries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import ipaddress
+import itertools
+import math
+from collections import Counter, deque
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+
+from policykg.errors import PolicyKGError
+
+__all__ = ["Busy", "Lane", "Scheduler", "client_key"]
+
+#: clients whose last turn is remembered for the round robin before idle ones are forgotten
+_REMEMBERED = 10_000
+
+
+class Lane(enum.Enum):
+    """Which workers a job may run on."""
+
+    GENERAL = "general"  # ad-hoc SPARQL and /draw
+    RESERVED = "reserved"  # named queries and entity pages: on reserved workers, or general ones when those are busy
+
+
+class Busy(PolicyKGError):
+    """A query refused before it ran: 429 (the client's own queue is full) or 503 (waited too long)."""
+
+    def __init__(self, status: int, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+def client_key(host: str | None) -> str:
+    """The client a remote address belongs to: an IPv4 address, or an IPv6 address's /64.
+
+    >>> client_key("127.0.0.2"), client_key("::ffff:10.0.0.7"), client_key("2001:db8:1:2:aa::1")
+    ('127.0.0.2', '10.0.0.7', '2001:db8:1:2::/64')
+    >>> client_key(None), client_key("testclient")
+    ('unknown', 'testclient')
+    """
+    if not host:
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host  # not an IP address (a Unix socket, starlette's test client): one client per name
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+@dataclass(eq=False)
+class _Waiter:
+    client: str
+    lane: Lane
+    seq: int  # arrival order, the last tie-break
+    future: asyncio.Future = field(repr=False)
+
+
+@dataclass
+class Scheduler:
+    """Hands out ``workers`` (lane -> count) to clients; see the module docstring.
+
+    ``async with scheduler.slot(client, lane) as worker_lane:`` waits for a worker and gives the
+    lane of the worker to run on (a reserved-lane job may get a general worker); :class:`Busy`
+    when the client has ``max_waiting`` queries waiting already (429), when ``max_queue`` queries
+    wait in all (503), or after ``wait`` seconds (503).
+    """
+
+    workers: Mapping[Lane, int]
+    per_client: int = 1
+    max_waiting: int = 8
+    wait: float = 10.0
+    max_queue: int = 1024
+    _free: dict = field(init=False, repr=False)
+    _running: Counter = field(default_factory=Counter, init=False, repr=False)  # (client, lane) -> running
+    _queues: dict = field(default_factory=dict, init=False, repr=False)  # (client, lane) -> deque of _Waiter
+    _served: dict = field(default_factory=dict, init=False, repr=False)  # (client, lane) -> last grant's number
+    _grants: itertools.count = field(default_factory=itertools.count, init=False, repr=False)
+    _arrivals: itertools.count = field(default_factory=itertools.count, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.per_client < 1 or self.max_waiting < 0 or self.wait <= 0:
+            raise ValueError("per_client must be at least 1, max_waiting at least 0 and wait positive")
+        if self.workers.get(Lane.GENERAL, 0) < 1:
+            raise ValueError("the scheduler needs at least one general worker")
+        self._free = {lane: self.workers.get(lane, 0) for lane in Lane}
+
+    # -- what the routes call
+
+    @contextlib.asynccontextmanager
+    async def slot(self, client: str, lane: Lane) -> AsyncIterator[Lane]:
+        worker_lane = await self.acquire(client, lane)
+        try:
+            yield worker_lane
+        finally:
+            self.release(client, lane, worker_lane)
+
+    async def acquire(self, client: str, lane: Lane) -> Lane:
+        """Wait for a worker for a job of ``client`` in ``lane``; the lane of the worker granted."""
+        key = (client, lane)
+        # after every hand-out no free worker is left that a waiting query could take, so a free worker
+        # here is nobody else's: take it, unless this client's own earlier queries wait (FIFO per client)
+        if not self._queues.get(key) and self._running[key] < self.per_client:
+            granted = self._take(lane)
+            if granted is not None:
+                self._grant(key, granted)
+                return granted
+        waiting = sum(len(q) for (c, _), q in self._queues.items() if c == client)
+        if waiting >= self.max_waiting:
+            raise Busy(429, f"too many queries from {client} at once: at most {self.per_client} running and "
+                            f"{self.max_waiting} waiting per client (--per-client {self.per_client}); "
+                            "send the next when one is answered", retry_after=1)
+        if sum(len(q) for q in self._queues.values()) >= self.max_queue:
+            raise Busy(503, f"the endpoint has {self.max_queue} queries waiting already; try again later",
+                       retry_after=math.ceil(self.wait))
+        waiter = _Waiter(client, lane, next(self._arrivals), asyncio.get_running_loop().create_future())
+        self._queues.setdefault(key, deque()).append(waiter)
+        self._dispatch()
+        try:
+            await asyncio.wait({waiter.future}, timeout=self.wait)
+        except BaseException:  # cancelled (the client went away) while waiting, or just as it was granted
+            if not self._forget(waiter):
+                self.release(client, lane, waiter.future.result())
+            raise
+        if self._forget(waiter):
+            if self._running[key] >= self.per_client:
+                raise Busy(503, f"this query waited {self.wait:g} s for {client}'s earlier queries: at most "
+                                f"{self.per_client} of one client run at once (--per-client {self.per_client}); "
+                                "send the next when one is answered", retry_after=math.ceil(self.wait))
+            busy = " and ".join(f"{self.workers[lane_]} {lane_.value}" for lane_ in self._lanes_for(lane))
+            raise Busy(503, f"no query worker was free for {self.wait:g} s (all {busy} workers ran other "
+                            "clients' queries); try again later", retry_after=math.ceil(self.wait))
+        return waiter.future.result()
+
+    def release(self, client: str, lane: Lane, worker_lane: Lane) -> None:
+        """The job of ``client`` in ``lane`` that ran on a ``worker_lane`` worker is done."""
+        key = (client, lane)
+        self._running[key] -= 1
+        if self._running[key] <= 0:
+            del self._running[key]
+        self._free[worker_lane] += 1
+        self._dispatch()
+
+    def waiting(self) -> int:
+        """How many queries wait."""
+        return sum(len(q) for q in self._queues.values())
+
+    # -- the hand-out
+
+    def _lanes_for(self, lane: Lane) -> tuple[Lane, ...]:
+        return (Lane.RESERVED, Lane.GENERAL) if lane is Lane.RESERVED else (Lane.GENERAL,)
+
+    def _take(self, lane: Lane) -> Lane | None:
+        for worker_lane in self._lanes_for(lane):
+            if self._free[worker_lane] > 0:
+                self._free[worker_lane] -= 1
+                return worker_lane
+        return None
+
+    def _priority(self, key: tuple[str, Lane]) -> tuple[int, int, int]:
+        """Lower goes first: fewest running in the lane, then served longest ago, then arrived first."""
+        return self._running[key], self._served.get(key, -1), self._queues[key][0].seq
+
+    def _grant(self, key: tuple[str, Lane], worker_lane: Lane) -> None:
+        self._running[key] += 1
+        self._served[key] = next(self._grants)
+        if len(self._served) > _REMEMBERED:  # forget when idle clients were served: memory stays bounded
+            for idle in [k for k in self._served if k not in self._running and k not in self._queues]:
+                del self._served[idle]
+
+    def _dispatch(self) -> None:
+        """Give free workers to waiting clients, best first, until none is free or nobody can take one."""
+        while True:
+            best = None
+            for key in self._queues:
+                if not self._queues[key] or self._running[key] >= self.per_client:
+                    continue
+                if not any(self._free[lane] > 0 for lane in self._lanes_for(key[1])):
+                    continue
+                if best is None or self._priority(key) < self._priority(best):
+                    best = key
+            if best is None:
+                return
+            waiter = self._queues[best].popleft()
+            if not self._queues[best]:
+                del self._queues[best]
+            worker_lane = self._take(best[1])
+            self._grant(best, worker_lane)
+            waiter.future.set_result(worker_lane)
+
+    def _forget(self, waiter: _Waiter) -> bool:
+        """Take ``waiter`` out of its queue if it is still there (not granted): whether it was."""
+        key = (waiter.client, waiter.lane)
+        queue = self._queues.get(key)
+        if waiter.future.done() or queue is None or waiter not in queue:
+            return False
+        queue.remove(waiter)
+        if not queue:
+            del self._queues[key]
+        waiter.future.cancel()
+        return True
