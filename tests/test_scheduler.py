@@ -1,0 +1,173 @@
+"""The scheduler that hands query workers to clients (serve/scheduler.py), on its own event loop.
+
+Each case holds workers with jobs that end when the test says so, and checks who got a worker,
+in which order and on which lane: the per-client limit, the round robin that puts a client with
+nothing running before another's backlog, the reserved lane ad-hoc queries never get, and the
+two refusals (429 when a client's own queue is full, 503 past the waiting deadline).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from policykg.serve.scheduler import Busy, Lane, Scheduler
+
+G, R = Lane.GENERAL, Lane.RESERVED
+
+
+class Jobs:
+    """Jobs on ``scheduler`` that hold their worker until :meth:`finish`; ``order`` records each grant."""
+
+    def __init__(self, scheduler: Scheduler) -> None:
+        self.scheduler = scheduler
+        self.order: list[tuple[str, Lane]] = []  # (job name, lane of the worker it got)
+        self.done: dict[str, asyncio.Event] = {}
+        self.tasks: dict[str, asyncio.Task] = {}
+
+    def start(self, name: str, client: str, lane: Lane = G) -> asyncio.Task:
+        self.done[name] = asyncio.Event()
+
+        async def job() -> Lane:
+            async with self.scheduler.slot(client, lane) as worker:
+                self.order.append((name, worker))
+                await self.done[name].wait()
+                return worker
+
+        self.tasks[name] = asyncio.get_running_loop().create_task(job())
+        return self.tasks[name]
+
+    async def finish(self, name: str) -> None:
+        self.done[name].set()
+        await self.tasks[name]
+        await settle()
+
+    def granted(self) -> list[str]:
+        return [name for name, _ in self.order]
+
+
+async def settle() -> None:
+    for _ in range(5):  # let every task that was handed a worker run up to its first wait
+        await asyncio.sleep(0)
+
+
+def test_per_client_limit_and_a_new_client_goes_before_a_backlog() -> None:
+    async def case() -> None:
+        jobs = Jobs(Scheduler({G: 2}, per_client=1, wait=30))
+        jobs.start("a1", "A")
+        jobs.start("a2", "A")  # A's second waits although a worker is free: one of A's at a time
+        jobs.start("a3", "A")
+        await settle()
+        assert jobs.granted() == ["a1"]
+        jobs.start("b1", "B")  # B's first takes the free worker at once
+        await settle()
+        assert jobs.granted() == ["a1", "b1"]
+        jobs.start("c1", "C")  # both workers busy: C waits behind A's backlog in time, not in turn
+        await settle()
+        await jobs.finish("a1")  # the freed worker goes to C (nothing running) before A's a2
+        assert jobs.granted() == ["a1", "b1", "c1"]
+        await jobs.finish("b1")
+        assert jobs.granted()[-1] == "a2"
+        await jobs.finish("c1")  # a3 waits for a2 (per client), not for a worker
+        assert jobs.granted() == ["a1", "b1", "c1", "a2"] and jobs.scheduler.waiting() == 1
+        await jobs.finish("a2")
+        await jobs.finish("a3")
+        assert jobs.granted() == ["a1", "b1", "c1", "a2", "a3"] and jobs.scheduler.waiting() == 0
+
+    asyncio.run(case())
+
+
+def test_round_robin_over_waiting_clients() -> None:
+    async def case() -> None:
+        jobs = Jobs(Scheduler({G: 1}, per_client=1, wait=30))
+        jobs.start("x", "X")
+        for n in (1, 2, 3):  # each client queues three while X holds the only worker
+            for client in "ABC":
+                jobs.start(f"{client.lower()}{n}", client)
+        await settle()
+        await jobs.finish("x")
+        while len(jobs.order) < 10:
+            await jobs.finish(jobs.order[-1][0])
+        assert jobs.granted() == ["x", "a1", "b1", "c1", "a2", "b2", "c2", "a3", "b3", "c3"]
+
+    asyncio.run(case())
+
+
+def test_reserved_lane_is_never_given_to_ad_hoc_queries_and_named_ones_borrow() -> None:
+    async def case() -> None:
+        jobs = Jobs(Scheduler({G: 1, R: 1}, per_client=1, wait=0.3))
+        jobs.start("a-sparql", "A", G)
+        jobs.start("b-named", "B", R)  # the reserved worker
+        jobs.start("a-named", "A", R)  # per client and per lane: A's named query does not wait for its SPARQL
+        await settle()
+        assert jobs.order == [("a-sparql", G), ("b-named", R)]
+        await jobs.finish("b-named")
+        assert jobs.order[-1] == ("a-named", R)
+        start = time.monotonic()
+        with pytest.raises(Busy) as refused:  # the reserved worker is busy, not free: the deadline
+            await jobs.scheduler.acquire("C", G)
+        assert refused.value.status == 503 and refused.value.retry_after == 1
+        assert "no query worker was free for 0.3 s (all 1 general workers ran other clients' queries)" \
+            in str(refused.value)
+        assert 0.25 < time.monotonic() - start < 2
+        await jobs.finish("a-named")  # the reserved worker is free now, and still not for SPARQL
+        with pytest.raises(Busy):
+            await jobs.scheduler.acquire("C", G)
+        await jobs.finish("a-sparql")
+        jobs.start("d-named", "D", R)  # both free: the reserved first, then a general one borrowed
+        jobs.start("e-named", "E", R)
+        jobs.start("f-named", "F", R)  # both busy: waits
+        await settle()
+        assert jobs.order[-2:] == [("d-named", R), ("e-named", G)] and jobs.scheduler.waiting() == 1
+        await jobs.finish("e-named")
+        assert jobs.order[-1] == ("f-named", G)
+
+    asyncio.run(case())
+
+
+def test_full_queue_is_429_and_a_waiting_backlog_expires_with_its_reason() -> None:
+    async def case() -> None:
+        jobs = Jobs(Scheduler({G: 2}, per_client=1, max_waiting=2, wait=0.3))
+        jobs.start("a1", "A")
+        jobs.start("a2", "A")
+        jobs.start("a3", "A")
+        await settle()
+        with pytest.raises(Busy) as refused:  # two of A's wait already: refused at once
+            await jobs.scheduler.acquire("A", G)
+        assert refused.value.status == 429 and refused.value.retry_after == 1
+        assert str(refused.value).startswith("too many queries from A at once: at most 1 running and 2 waiting "
+                                             "per client (--per-client 1)")
+        assert jobs.scheduler.waiting() == 2
+        await asyncio.sleep(0.5)  # a2 and a3 pass their deadline (a worker was free all along: A's limit)
+        for name in ("a2", "a3"):
+            assert jobs.tasks[name].done()
+            error = jobs.tasks[name].exception()
+            assert isinstance(error, Busy) and error.status == 503
+            assert "waited 0.3 s for A's earlier queries: at most 1 of one client run at once" in str(error)
+        assert jobs.scheduler.waiting() == 0 and jobs.granted() == ["a1"]
+        jobs.start("b1", "B")  # the other worker was never taken by A's backlog
+        await settle()
+        assert jobs.granted() == ["a1", "b1"]
+
+    asyncio.run(case())
+
+
+def test_a_cancelled_waiter_leaves_no_trace() -> None:
+    async def case() -> None:
+        jobs = Jobs(Scheduler({G: 1}, per_client=1, wait=30))
+        jobs.start("a1", "A")
+        waiting = jobs.start("b1", "B")  # the client goes away while waiting
+        await settle()
+        waiting.cancel()
+        await settle()
+        assert jobs.scheduler.waiting() == 0
+        jobs.start("c1", "C")
+        await jobs.finish("a1")
+        assert jobs.granted() == ["a1", "c1"]
+        await jobs.finish("c1")
+        # everything released: the worker is free again for anyone
+        assert await jobs.scheduler.acquire("D", G) is G
+
+    asyncio.run(case())
