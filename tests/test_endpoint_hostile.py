@@ -79,11 +79,6 @@ def canary():
     c.close()
 
 
-def workers(pid: int) -> list[int]:
-    children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    return sorted(c for c in children if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text())
-
-
 def post(base: str, query: str, **kwargs) -> requests.Response:
     return requests.post(base + "/sparql", data=query.encode("utf-8"), timeout=60,
                          headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"}, **kwargs)
@@ -132,9 +127,10 @@ def test_service_is_refused_and_reaches_nothing(server, canary: Canary, template
     assert canary.hits == []
 
 
-def test_tokenizer_body_and_deep_nesting_are_refused_fast(server) -> None:
+def test_tokenizer_body_and_deep_nesting_are_refused_fast(server, workers_of) -> None:
     base, pid = server
-    before = workers(pid)
+    before = workers_of(pid)
+    assert len(before) == 3  # --workers 2 and the reserved one
     cases = {
         "tokenizer": "SELECT * {} #\n" + '"\\' * 18_000,  # 36 KB: 28.5 s of regex on the event loop before
         "braces": "SELECT * WHERE " + "{" * 10_000 + "}" * 10_000,
@@ -158,7 +154,7 @@ def test_tokenizer_body_and_deep_nesting_are_refused_fast(server) -> None:
         assert results["seconds"] < 1.0, (name, results["seconds"])
         if name != "tokenizer":
             assert "nested" in r.text and "at most 64" in r.text, (name, r.text)
-    assert workers(pid) == before  # no worker died or was replaced
+    assert workers_of(pid) == before  # no worker died or was replaced
 
 
 def test_oversized_chunked_body_is_refused_early(server) -> None:
