@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import multiprocessing
 import os
 import queue
@@ -45,7 +46,7 @@ from policykg.serve.entity import EntityNotFound, evaluate_entity
 from policykg.serve.named import bundled_queries, evaluate_named
 from policykg.serve.protocol import (GRAPH_FORMATS, RESULT_FORMATS, Forbidden, NotAcceptable, QueryTimeout,
                                      TooManyRows, WorkerFailed, check_query)
-from policykg.serve.scheduler import Lane
+from policykg.serve.scheduler import Lane, Preempted, Slot
 
 log = logging.getLogger(__name__)
 
@@ -208,8 +209,8 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime: fields 14 and 15
 
 
-#: how often a running query's CPU time is looked at (for demotion), seconds
-_CHECK_EVERY = 0.2
+#: how often a running query's CPU time (for demotion) and its slot's stop (preemption) are looked at, seconds
+_CHECK_EVERY = 0.1
 #: the nice value of a demoted worker (the lowest priority)
 _DEMOTED_NICE = 19
 
@@ -296,9 +297,10 @@ class QueryPool:
     def _spawn(self, lane: Lane) -> _Worker:
         return self._ready(self._launch(lane))
 
-    def run(self, job: Job, lane: Lane = Lane.GENERAL) -> Answer:
+    def run(self, job: Job, lane: Lane = Lane.GENERAL, slot: Slot | None = None) -> Answer:
         """Evaluate ``job`` on a worker of ``lane``: Answer, or QueryTimeout, TooManyRows, NotAcceptable,
-        QueryError, WorkerFailed.
+        QueryError, WorkerFailed; Preempted when the scheduler sets ``slot.stop`` (this marks
+        ``slot.demoted`` when it demotes the query).
 
         A worker that dies under a query (a crash of the engine, its memory cap, or a kill
         from outside) is replaced and the query is answered with the failure once: it is
@@ -306,9 +308,9 @@ class QueryPool:
         worker restart, not all of them.
         """
         deadline = time.monotonic() + self.timeout  # waiting for a free worker is bounded too
-        return self._run_once(job, lane, deadline)
+        return self._run_once(job, lane, deadline, slot or Slot("", lane, lane))
 
-    def _run_once(self, job: Job, lane: Lane, deadline: float) -> Answer:
+    def _run_once(self, job: Job, lane: Lane, deadline: float, slot: Slot) -> Answer:
         while True:
             try:
                 worker = self._idle[lane].get(timeout=max(deadline - time.monotonic(), 0.001))
@@ -320,14 +322,23 @@ class QueryPool:
             self._replace(worker, "died while idle")  # e.g. killed from outside: replace, take another
         try:
             worker.conn.send(job)
-            demoted = self._wait(worker)
-            if demoted is None:
+            start = time.monotonic()
+            outcome = self._wait(worker, slot)
+            if outcome == "timeout":
                 self._replace(worker, "ran past the timeout")
                 worker = None
                 raise QueryTimeout(f"the query ran longer than {self.timeout:g} s (the endpoint's timeout) "
                                    "and was stopped; narrow it down or add LIMIT")
+            if outcome == "stopped":
+                self._replace(worker, "was preempted")
+                worker = None
+                raise Preempted(503, f"the query was stopped after {time.monotonic() - start:.1f} s to let other "
+                                     "clients' queries run: every general worker ran a long query (past "
+                                     f"{self.demote_after:g} s of CPU) while another client waited; it may run "
+                                     f"for the whole {self.timeout:g} s timeout when the endpoint is less busy",
+                                retry_after=math.ceil(self.timeout))
             msg = worker.conn.recv()
-            if demoted:
+            if outcome == "demoted":
                 self._replace(worker, f"was demoted after {self.demote_after:g} s of CPU")
                 worker = None
         except (EOFError, OSError, BrokenPipeError) as e:  # the worker died (the engine crashed, or its memory cap)
@@ -350,19 +361,21 @@ class QueryPool:
                "EntityNotFound": EntityNotFound}.get(msg[1], QueryError)
         raise cls(msg[2])
 
-    def _wait(self, worker: _Worker) -> bool | None:
-        """Wait for ``worker``'s answer: None past the timeout, else whether its query was demoted on the way."""
+    def _wait(self, worker: _Worker, slot: Slot) -> str:
+        """Wait for ``worker``'s answer: "answered", "demoted" (answered after a demotion), "timeout" or
+        "stopped" (``slot.stop`` was set)."""
         pid = worker.process.pid
         start, used = time.monotonic(), cpu_seconds(pid)
-        demoted = False
         while True:
             left = start + self.timeout - time.monotonic()
             if left <= 0:
-                return None
-            if demoted or not self.demote_after:
-                return demoted if worker.conn.poll(left) else None
+                return "timeout"
             if worker.conn.poll(min(left, _CHECK_EVERY)):
-                return False
+                return "demoted" if slot.demoted else "answered"
+            if slot.stop.is_set():
+                return "stopped"
+            if slot.demoted or not self.demote_after:
+                continue
             now = cpu_seconds(pid)
             spent = time.monotonic() - start if now is None or used is None else now - used
             if spent >= self.demote_after:
@@ -370,7 +383,7 @@ class QueryPool:
                     os.setpriority(os.PRIO_PROCESS, pid, _DEMOTED_NICE)
                 except OSError:  # the worker is gone: the next poll says so
                     pass
-                demoted = True
+                slot.demoted = True
 
     def _memory_message(self) -> str:
         return (f"the query needed more than the {self.memory_mb:,} MiB a query worker may use "

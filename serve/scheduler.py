@@ -1,4 +1,4 @@
-"""Who gets the next query worker: a per-client limit, bounded waiting and a fair hand-out.
+"""Who gets the next query worker: a per-client limit, bounded waiting, a fair hand-out, preemption.
 
 The endpoint has two lanes of worker processes (:class:`~policykg.serve.pool.QueryPool`):
 
@@ -19,19 +19,30 @@ When a worker frees, it goes to the waiting client that has the fewest queries r
 ties going to the client served longest ago (round robin). So a client with nothing running is served
 before any client with a backlog, and one client's backlog never delays another client's first query.
 
+**Preemption.** A query that has used a second of CPU is *demoted* by the pool (its worker gets the
+lowest CPU priority; :class:`~policykg.serve.pool.QueryPool`). When every general worker runs a
+demoted query and a client with nothing running in the general lane waits, the scheduler stops one
+of them — the one of the client with most queries waiting, then the one running longest — answered
+503 (:class:`Preempted`): the timeout is what a query may take when it keeps nobody else waiting.
+The stopped worker is replaced in ~0.2 s and the waiting client gets it. One preemption is under way
+at a time, and only a client with nothing running triggers one, and only if none of its own queries
+ran long (was demoted) within the last ``wait`` seconds: flooding clients do not stop each other's
+queries (each restart would cost a second of CPU at full priority), normal clients stop theirs.
+
 What this guarantees, with ``W`` general workers, ``R ≥ 1`` reserved workers and ``per_client = K``:
 
 * named queries and entity pages never wait for ad-hoc SPARQL: they wait only for other named
   queries and pages (each well under a second), handed out fairly;
 * fewer than ``W / K`` flooding clients (each keeping ``K`` queries running to the timeout) cannot
-  starve ad-hoc SPARQL from others: at least one general worker is never theirs, and a client with
-  nothing running goes before them on every worker that frees (defaults ``W = 3``, ``K = 1``: two
-  flooding clients are harmless);
-* with more flooding clients than that, a waiting query of a client with nothing running is first in
-  line for the next general worker to free, and every running query frees its worker within the
-  timeout; whether it is answered before its own ``wait`` runs out then depends on that timing.
-  Clients with many addresses count as many clients: this limit is per address, not per person.
+  delay ad-hoc SPARQL from others at all: at least one general worker is never theirs, and a client
+  with nothing running goes before them on every worker that frees (defaults ``W = 3``, ``K = 1``);
+* with any number of them, a query of a client with nothing running waits at most until every
+  general worker's query has either ended or used a second of CPU, then the time to stop one and
+  start its replacement (well under a second) — unless more such clients wait at once than there
+  are general workers, when they take turns, each turn that long;
+* a client's own backlog waits for its own queries: at most ``max_waiting`` wait, for ``wait`` s.
 
+Clients with many addresses count as many clients: the limit is per address (or /64), not per person.
 All methods run on the server's event loop (one thread); waiting costs a future, not a thread, so
 a long queue never exhausts the thread pool that runs the queries.
 """
@@ -44,16 +55,20 @@ import enum
 import ipaddress
 import itertools
 import math
+import threading
+import time
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 
 from policykg.errors import PolicyKGError
 
-__all__ = ["Busy", "Lane", "Scheduler", "client_key"]
+__all__ = ["Busy", "Lane", "Preempted", "Scheduler", "Slot", "client_key"]
 
 #: clients whose last turn is remembered for the round robin before idle ones are forgotten
 _REMEMBERED = 10_000
+#: how often a waiting query looks whether it may preempt, seconds
+_LOOK_EVERY = 0.1
 
 
 class Lane(enum.Enum):
@@ -70,6 +85,10 @@ class Busy(PolicyKGError):
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+
+
+class Preempted(Busy):
+    """A long query stopped before its timeout to give its worker to a client that waited (503)."""
 
 
 def client_key(host: str | None) -> str:
@@ -94,6 +113,19 @@ def client_key(host: str | None) -> str:
 
 
 @dataclass(eq=False)
+class Slot:
+    """A worker handed to a client's job. The pool's thread sets ``demoted``; the scheduler sets ``stop``
+    to preempt the job, and the pool's thread, which looks at it every 0.2 s, stops the worker."""
+
+    client: str
+    lane: Lane  # the job's lane
+    worker_lane: Lane  # the lane of the worker it runs on
+    started: float = field(default_factory=time.monotonic)
+    demoted: bool = False
+    stop: threading.Event = field(default_factory=threading.Event, repr=False)
+
+
+@dataclass(eq=False)
 class _Waiter:
     client: str
     lane: Lane
@@ -105,8 +137,8 @@ class _Waiter:
 class Scheduler:
     """Hands out ``workers`` (lane -> count) to clients; see the module docstring.
 
-    ``async with scheduler.slot(client, lane) as worker_lane:`` waits for a worker and gives the
-    lane of the worker to run on (a reserved-lane job may get a general worker); :class:`Busy`
+    ``async with scheduler.slot(client, lane) as slot:`` waits for a worker; ``slot.worker_lane``
+    is the lane of the worker to run on (a reserved-lane job may get a general worker). :class:`Busy`
     when the client has ``max_waiting`` queries waiting already (429), when ``max_queue`` queries
     wait in all (503), or after ``wait`` seconds (503).
     """
@@ -118,8 +150,10 @@ class Scheduler:
     max_queue: int = 1024
     _free: dict = field(init=False, repr=False)
     _running: Counter = field(default_factory=Counter, init=False, repr=False)  # (client, lane) -> running
+    _slots: set = field(default_factory=set, init=False, repr=False)  # the Slots handed out
     _queues: dict = field(default_factory=dict, init=False, repr=False)  # (client, lane) -> deque of _Waiter
     _served: dict = field(default_factory=dict, init=False, repr=False)  # (client, lane) -> last grant's number
+    _long: dict = field(default_factory=dict, init=False, repr=False)  # client -> when a query of it last ran long
     _grants: itertools.count = field(default_factory=itertools.count, init=False, repr=False)
     _arrivals: itertools.count = field(default_factory=itertools.count, init=False, repr=False)
 
@@ -133,39 +167,42 @@ class Scheduler:
     # -- what the routes call
 
     @contextlib.asynccontextmanager
-    async def slot(self, client: str, lane: Lane) -> AsyncIterator[Lane]:
-        worker_lane = await self.acquire(client, lane)
+    async def slot(self, client: str, lane: Lane) -> AsyncIterator[Slot]:
+        slot = await self.acquire(client, lane)
         try:
-            yield worker_lane
+            yield slot
         finally:
-            self.release(client, lane, worker_lane)
+            self.release(slot)
 
-    async def acquire(self, client: str, lane: Lane) -> Lane:
-        """Wait for a worker for a job of ``client`` in ``lane``; the lane of the worker granted."""
+    async def acquire(self, client: str, lane: Lane) -> Slot:
+        """Wait for a worker for a job of ``client`` in ``lane``: its Slot, to :meth:`release` when done."""
         key = (client, lane)
         # after every hand-out no free worker is left that a waiting query could take, so a free worker
         # here is nobody else's: take it, unless this client's own earlier queries wait (FIFO per client)
         if not self._queues.get(key) and self._running[key] < self.per_client:
             granted = self._take(lane)
             if granted is not None:
-                self._grant(key, granted)
-                return granted
+                return self._grant(key, granted)
         waiting = sum(len(q) for (c, _), q in self._queues.items() if c == client)
         if waiting >= self.max_waiting:
             raise Busy(429, f"too many queries from {client} at once: at most {self.per_client} running and "
                             f"{self.max_waiting} waiting per client (--per-client {self.per_client}); "
                             "send the next when one is answered", retry_after=1)
-        if sum(len(q) for q in self._queues.values()) >= self.max_queue:
+        if self.waiting() >= self.max_queue:
             raise Busy(503, f"the endpoint has {self.max_queue} queries waiting already; try again later",
                        retry_after=math.ceil(self.wait))
         waiter = _Waiter(client, lane, next(self._arrivals), asyncio.get_running_loop().create_future())
         self._queues.setdefault(key, deque()).append(waiter)
         self._dispatch()
+        deadline = time.monotonic() + self.wait
         try:
-            await asyncio.wait({waiter.future}, timeout=self.wait)
+            while not waiter.future.done() and (left := deadline - time.monotonic()) > 0:
+                await asyncio.wait({waiter.future}, timeout=min(left, _LOOK_EVERY))
+                if not waiter.future.done():
+                    self._preempt_for(waiter)
         except BaseException:  # cancelled (the client went away) while waiting, or just as it was granted
             if not self._forget(waiter):
-                self.release(client, lane, waiter.future.result())
+                self.release(waiter.future.result())
             raise
         if self._forget(waiter):
             if self._running[key] >= self.per_client:
@@ -177,13 +214,21 @@ class Scheduler:
                             "clients' queries); try again later", retry_after=math.ceil(self.wait))
         return waiter.future.result()
 
-    def release(self, client: str, lane: Lane, worker_lane: Lane) -> None:
-        """The job of ``client`` in ``lane`` that ran on a ``worker_lane`` worker is done."""
-        key = (client, lane)
+    def release(self, slot: Slot) -> None:
+        """``slot``'s job is done (answered, failed or stopped): its worker goes to the next in line."""
+        if slot not in self._slots:
+            return
+        self._slots.discard(slot)
+        if slot.demoted:
+            self._long[slot.client] = time.monotonic()
+            if len(self._long) > _REMEMBERED:
+                since = time.monotonic() - self.wait
+                self._long = {c: t for c, t in self._long.items() if t > since}
+        key = (slot.client, slot.lane)
         self._running[key] -= 1
         if self._running[key] <= 0:
             del self._running[key]
-        self._free[worker_lane] += 1
+        self._free[slot.worker_lane] += 1
         self._dispatch()
 
     def waiting(self) -> int:
@@ -206,19 +251,22 @@ class Scheduler:
         """Lower goes first: fewest running in the lane, then served longest ago, then arrived first."""
         return self._running[key], self._served.get(key, -1), self._queues[key][0].seq
 
-    def _grant(self, key: tuple[str, Lane], worker_lane: Lane) -> None:
+    def _grant(self, key: tuple[str, Lane], worker_lane: Lane) -> Slot:
         self._running[key] += 1
         self._served[key] = next(self._grants)
         if len(self._served) > _REMEMBERED:  # forget when idle clients were served: memory stays bounded
             for idle in [k for k in self._served if k not in self._running and k not in self._queues]:
                 del self._served[idle]
+        slot = Slot(key[0], key[1], worker_lane)
+        self._slots.add(slot)
+        return slot
 
     def _dispatch(self) -> None:
         """Give free workers to waiting clients, best first, until none is free or nobody can take one."""
         while True:
             best = None
             for key in self._queues:
-                if not self._queues[key] or self._running[key] >= self.per_client:
+                if self._running[key] >= self.per_client:
                     continue
                 if not any(self._free[lane] > 0 for lane in self._lanes_for(key[1])):
                     continue
@@ -229,9 +277,20 @@ class Scheduler:
             waiter = self._queues[best].popleft()
             if not self._queues[best]:
                 del self._queues[best]
-            worker_lane = self._take(best[1])
-            self._grant(best, worker_lane)
-            waiter.future.set_result(worker_lane)
+            waiter.future.set_result(self._grant(best, self._take(best[1])))
+
+    def _preempt_for(self, waiter: _Waiter) -> None:
+        """Stop one demoted general query for ``waiter`` if it may have one (see the module docstring)."""
+        if waiter.lane is not Lane.GENERAL or self._running[(waiter.client, Lane.GENERAL)] or self._free[Lane.GENERAL]:
+            return
+        if time.monotonic() - self._long.get(waiter.client, -math.inf) < self.wait:
+            return  # this client runs long queries itself
+        general = [s for s in self._slots if s.worker_lane is Lane.GENERAL]
+        if not general or any(s.stop.is_set() for s in general) or not all(s.demoted for s in general):
+            return
+        backlog = Counter(c for (c, _), q in self._queues.items() for _ in q)
+        victim = max((s for s in general if not s.stop.is_set()), key=lambda s: (backlog[s.client], -s.started))
+        victim.stop.set()
 
     def _forget(self, waiter: _Waiter) -> bool:
         """Take ``waiter`` out of its queue if it is still there (not granted): whether it was."""

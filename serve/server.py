@@ -318,8 +318,8 @@ def create_app(pool: QueryPool, page_html: str | None = None, *, base: str = "ht
 
     async def run(request: Request, job: Job, lane: Lane):
         """``job``'s Answer once the scheduler gives this client a worker (Busy, or the pool's errors)."""
-        async with scheduler.slot(client_key(request.client.host if request.client else None), lane) as worker:
-            return await run_in_threadpool(pool.run, job, worker)
+        async with scheduler.slot(client_key(request.client.host if request.client else None), lane) as slot:
+            return await run_in_threadpool(pool.run, job, slot.worker_lane, slot)
 
     async def sparql(request: Request) -> Response:
         try:

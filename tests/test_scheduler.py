@@ -3,7 +3,8 @@
 Each case holds workers with jobs that end when the test says so, and checks who got a worker,
 in which order and on which lane: the per-client limit, the round robin that puts a client with
 nothing running before another's backlog, the reserved lane ad-hoc queries never get, and the
-two refusals (429 when a client's own queue is full, 503 past the waiting deadline).
+two refusals (429 when a client's own queue is full, 503 past the waiting deadline), and
+preemption: a long (demoted) query stopped for a client that waits with nothing running.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 
 import pytest
 
-from policykg.serve.scheduler import Busy, Lane, Scheduler
+from policykg.serve.scheduler import Busy, Lane, Scheduler, Slot
 
 G, R = Lane.GENERAL, Lane.RESERVED
 
@@ -26,15 +27,17 @@ class Jobs:
         self.order: list[tuple[str, Lane]] = []  # (job name, lane of the worker it got)
         self.done: dict[str, asyncio.Event] = {}
         self.tasks: dict[str, asyncio.Task] = {}
+        self.slots: dict[str, Slot] = {}
 
     def start(self, name: str, client: str, lane: Lane = G) -> asyncio.Task:
         self.done[name] = asyncio.Event()
 
         async def job() -> Lane:
-            async with self.scheduler.slot(client, lane) as worker:
-                self.order.append((name, worker))
+            async with self.scheduler.slot(client, lane) as slot:
+                self.order.append((name, slot.worker_lane))
+                self.slots[name] = slot
                 await self.done[name].wait()
-                return worker
+                return slot.worker_lane
 
         self.tasks[name] = asyncio.get_running_loop().create_task(job())
         return self.tasks[name]
@@ -168,6 +171,39 @@ def test_a_cancelled_waiter_leaves_no_trace() -> None:
         assert jobs.granted() == ["a1", "c1"]
         await jobs.finish("c1")
         # everything released: the worker is free again for anyone
-        assert await jobs.scheduler.acquire("D", G) is G
+        assert (await jobs.scheduler.acquire("D", G)).worker_lane is G
+
+    asyncio.run(case())
+
+
+def test_a_client_with_nothing_running_preempts_only_when_every_general_worker_runs_a_long_query() -> None:
+    async def case() -> None:
+        jobs = Jobs(Scheduler({G: 2, R: 1}, per_client=1, wait=30))
+        jobs.start("b1", "B")  # B and A hold both general workers; A has a backlog too
+        jobs.start("a1", "A")
+        jobs.start("a2", "A")
+        await settle()
+        jobs.slots["b1"].demoted = True  # B's query has used a second of CPU; A's not yet
+        jobs.start("c1", "C")  # C waits with nothing running
+        await asyncio.sleep(0.3)
+        assert not any(slot.stop.is_set() for slot in jobs.slots.values())  # A's query may still end soon
+        jobs.slots["a1"].demoted = True
+        await asyncio.sleep(0.3)
+        # both long: one is stopped, A's (A has a query waiting), not B's, although B's started first
+        assert jobs.slots["a1"].stop.is_set() and not jobs.slots["b1"].stop.is_set()
+        await asyncio.sleep(0.3)
+        assert not jobs.slots["b1"].stop.is_set()  # one preemption at a time
+        await jobs.finish("a1")  # the pool stops the worker and the job ends: C gets it, before A's a2
+        assert jobs.granted() == ["b1", "a1", "c1"]
+        await asyncio.sleep(0.3)  # A, nothing running now but its last query ran long, does not preempt B
+        assert not jobs.slots["b1"].stop.is_set()
+        # a client with a query running never preempts; a reserved-lane job never does
+        jobs.slots["c1"].demoted = True
+        jobs.start("b2", "B")
+        jobs.start("d1", "D", R)
+        jobs.start("e1", "E", R)  # waits for the reserved worker D holds, all general ones long: no preemption
+        await asyncio.sleep(0.3)
+        assert not any(jobs.slots[n].stop.is_set() for n in ("b1", "c1"))
+        assert jobs.granted() == ["b1", "a1", "c1", "d1"]
 
     asyncio.run(case())
