@@ -235,7 +235,11 @@ class Tally:
         for _, r in errors:
             wrong[str(r.status)] = wrong.get(str(r.status), 0) + 1
         seconds = [r.seconds for _, r in replies]
-        return {"requests": len(replies), "by_status": by_status, "errors": wrong,
+        labels = sorted({label for label, _ in replies})
+        per_label = {label: {"requests": len(lat), "p50_ms": round(1000 * percentile(lat, 50)),
+                             "p95_ms": round(1000 * percentile(lat, 95)), "max_ms": round(1000 * max(lat))}
+                     for label in labels for lat in [[r.seconds for x, r in replies if x == label]]}
+        return {"requests": len(replies), "by_status": by_status, "errors": wrong, "per_label": per_label,
                 "p50_ms": round(1000 * percentile(seconds, 50)), "p95_ms": round(1000 * percentile(seconds, 95)),
                 "max_ms": round(1000 * max(seconds, default=0)),
                 "first_errors": [f"{label}: {r.status} {r.body[:160].strip()}" for label, r in errors[:5]]}

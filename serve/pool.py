@@ -230,8 +230,8 @@ class QueryPool:
     named queries and entity pages. Which job runs on which lane is the caller's choice (the
     server's :class:`~policykg.serve.scheduler.Scheduler`); the pool only keeps the workers alive.
 
-    **Demotion**: a query that has used ``demote_after`` seconds of CPU (0: never) gets its worker
-    reniced to 19, so that on a busy machine the CPU goes to the short queries first and a few
+    **Demotion**: a query that has used ``demote_after`` seconds of CPU (0: never; the named queries
+    and pages use a few ms to ~0.1 s) gets its worker reniced to 19, so that on a busy machine the CPU goes to the short queries first and a few
     clients running queries to the timeout cannot slow everyone else's answers (on two CPUs, two
     such queries would otherwise take all of both). An unprivileged process cannot raise its priority
     again, so a demoted worker is replaced once its query is answered.
@@ -243,7 +243,7 @@ class QueryPool:
     max_rows: int = 10_000
     memory_mb: int = 0  # address-space cap per worker (RLIMIT_AS), 0 for none
     reserved: int = 1
-    demote_after: float = 1.0
+    demote_after: float = 0.5
     graphs: dict[str, int] = field(default_factory=dict)  # named graph -> triples, from the first worker
     #: ``chart(store, kind, iri) -> <svg> | None`` for entity pages: a module-level function (pickled by name)
     chart: object = None

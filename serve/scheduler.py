@@ -19,15 +19,17 @@ When a worker frees, it goes to the waiting client that has the fewest queries r
 ties going to the client served longest ago (round robin). So a client with nothing running is served
 before any client with a backlog, and one client's backlog never delays another client's first query.
 
-**Preemption.** A query that has used a second of CPU is *demoted* by the pool (its worker gets the
-lowest CPU priority; :class:`~policykg.serve.pool.QueryPool`). When every general worker runs a
-demoted query and a client with nothing running in the general lane waits, the scheduler stops one
-of them — the one of the client with most queries waiting, then the one running longest — answered
-503 (:class:`Preempted`): the timeout is what a query may take when it keeps nobody else waiting.
+**Preemption.** A query that has used half a second of CPU is *demoted* by the pool (its worker gets
+the lowest CPU priority; :class:`~policykg.serve.pool.QueryPool`), and its client counts as running
+long queries for the next ``wait`` seconds: its next queries are *suspect* from their start. When
+every general worker runs a demoted or suspect query and a client with nothing running in the
+general lane waits, the scheduler stops one of them — the one of the client with most queries
+waiting, then the one running longest — answered 503 (:class:`Preempted`): the timeout is what a
+query may take when it keeps nobody else waiting.
 The stopped worker is replaced in ~0.2 s and the waiting client gets it. One preemption is under way
 at a time, and only a client with nothing running triggers one, and only if none of its own queries
 ran long (was demoted) within the last ``wait`` seconds: flooding clients do not stop each other's
-queries (each restart would cost a second of CPU at full priority), normal clients stop theirs.
+queries (each restart would cost half a second of CPU at full priority), normal clients stop theirs.
 
 What this guarantees, with ``W`` general workers, ``R ≥ 1`` reserved workers and ``per_client = K``:
 
@@ -37,9 +39,10 @@ What this guarantees, with ``W`` general workers, ``R ≥ 1`` reserved workers a
   delay ad-hoc SPARQL from others at all: at least one general worker is never theirs, and a client
   with nothing running goes before them on every worker that frees (defaults ``W = 3``, ``K = 1``);
 * with any number of them, a query of a client with nothing running waits at most until every
-  general worker's query has either ended or used a second of CPU, then the time to stop one and
-  start its replacement (well under a second) — unless more such clients wait at once than there
-  are general workers, when they take turns, each turn that long;
+  general worker's query has ended, used half a second of CPU or come from a client that ran long
+  queries lately (a flooder's are, from their start), then 0.1 s and the time to stop one query and
+  start a worker (~0.2 s) — unless more such clients wait at once than there are general workers,
+  when they take turns;
 * a client's own backlog waits for its own queries: at most ``max_waiting`` wait, for ``wait`` s.
 
 Clients with many addresses count as many clients: the limit is per address (or /64), not per person.
@@ -54,6 +57,7 @@ import contextlib
 import enum
 import ipaddress
 import itertools
+import logging
 import math
 import threading
 import time
@@ -62,6 +66,8 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 
 from policykg.errors import PolicyKGError
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Busy", "Lane", "Preempted", "Scheduler", "Slot", "client_key"]
 
@@ -122,6 +128,7 @@ class Slot:
     worker_lane: Lane  # the lane of the worker it runs on
     started: float = field(default_factory=time.monotonic)
     demoted: bool = False
+    suspect: bool = False  # its client ran a long query lately: it may be preempted from its start
     stop: threading.Event = field(default_factory=threading.Event, repr=False)
 
 
@@ -257,7 +264,7 @@ class Scheduler:
         if len(self._served) > _REMEMBERED:  # forget when idle clients were served: memory stays bounded
             for idle in [k for k in self._served if k not in self._running and k not in self._queues]:
                 del self._served[idle]
-        slot = Slot(key[0], key[1], worker_lane)
+        slot = Slot(key[0], key[1], worker_lane, suspect=self._ran_long(key[0]))
         self._slots.add(slot)
         return slot
 
@@ -283,14 +290,20 @@ class Scheduler:
         """Stop one demoted general query for ``waiter`` if it may have one (see the module docstring)."""
         if waiter.lane is not Lane.GENERAL or self._running[(waiter.client, Lane.GENERAL)] or self._free[Lane.GENERAL]:
             return
-        if time.monotonic() - self._long.get(waiter.client, -math.inf) < self.wait:
+        if self._ran_long(waiter.client):
             return  # this client runs long queries itself
         general = [s for s in self._slots if s.worker_lane is Lane.GENERAL]
-        if not general or any(s.stop.is_set() for s in general) or not all(s.demoted for s in general):
+        if not general or any(s.stop.is_set() for s in general) or not all(s.demoted or s.suspect for s in general):
             return
         backlog = Counter(c for (c, _), q in self._queues.items() for _ in q)
         victim = max((s for s in general if not s.stop.is_set()), key=lambda s: (backlog[s.client], -s.started))
         victim.stop.set()
+        log.warning("preempting the query of %s after %.1f s: every general worker ran a long query and %s waited",
+                    victim.client, time.monotonic() - victim.started, waiter.client)
+
+    def _ran_long(self, client: str) -> bool:
+        """Whether a query of ``client`` was demoted within the last ``wait`` seconds."""
+        return time.monotonic() - self._long.get(client, -math.inf) < self.wait
 
     def _forget(self, waiter: _Waiter) -> bool:
         """Take ``waiter`` out of its queue if it is still there (not granted): whether it was."""

@@ -183,7 +183,7 @@ def test_a_client_with_nothing_running_preempts_only_when_every_general_worker_r
         jobs.start("a1", "A")
         jobs.start("a2", "A")
         await settle()
-        jobs.slots["b1"].demoted = True  # B's query has used a second of CPU; A's not yet
+        jobs.slots["b1"].demoted = True  # B's query has used half a second of CPU; A's not yet
         jobs.start("c1", "C")  # C waits with nothing running
         await asyncio.sleep(0.3)
         assert not any(slot.stop.is_set() for slot in jobs.slots.values())  # A's query may still end soon
@@ -205,5 +205,24 @@ def test_a_client_with_nothing_running_preempts_only_when_every_general_worker_r
         await asyncio.sleep(0.3)
         assert not any(jobs.slots[n].stop.is_set() for n in ("b1", "c1"))
         assert jobs.granted() == ["b1", "a1", "c1", "d1"]
+
+    asyncio.run(case())
+
+
+def test_a_client_that_ran_long_lately_is_preemptible_from_the_start() -> None:
+    async def case() -> None:
+        jobs = Jobs(Scheduler({G: 1}, per_client=1, wait=30))
+        jobs.start("a1", "A")
+        await settle()
+        jobs.slots["a1"].demoted = True  # A's first query ran long and ended
+        await jobs.finish("a1")
+        jobs.start("a2", "A")  # the next one starts suspect, before using any CPU
+        jobs.start("b1", "B")
+        await settle()
+        assert jobs.slots["a2"].suspect and not jobs.slots["a2"].demoted
+        await asyncio.sleep(0.3)
+        assert jobs.slots["a2"].stop.is_set()  # B did not wait for A's query to use half a second of CPU
+        await jobs.finish("a2")
+        assert jobs.granted() == ["a1", "a2", "b1"] and not jobs.slots["b1"].suspect
 
     asyncio.run(case())
