@@ -390,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
         if proc is not None:
             proc.terminate()
             proc.wait(30)
-    server = (f"`policykg serve --timeout {args.timeout:g}` (defaults otherwise: 3 general + 1 reserved workers, "
+    server = (f"`policykg serve --timeout {args.timeout:g}` (defaults otherwise: 3 general + 2 reserved workers, "
               "--per-client 1, --worker-memory 2048)") if proc else f"the endpoint at {base}"
     res["server"] = server
     Path(args.out + ".json").write_text(json.dumps(res, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -467,7 +467,7 @@ def chart(name: str, params: tuple[str, ...], out: Path, lang: str, build_dir: P
               help="Most result rows (or triples) a query may return; more is an error (422), never truncated.")
 @click.option("--workers", default=3, show_default=True, type=click.IntRange(min=1),
               help="General query worker processes, for ad-hoc SPARQL (each holds the graph in memory).")
-@click.option("--reserved", default=1, show_default=True, type=click.IntRange(min=0),
+@click.option("--reserved", default=2, show_default=True, type=click.IntRange(min=0),
               help="Worker processes kept for named queries and entity pages, which ad-hoc SPARQL never gets.")
 @click.option("--per-client", default=1, show_default=True, type=click.IntRange(min=1),
               help="Queries one client (remote address) may have running at once per lane; 8 more wait, "
@@ -507,7 +507,8 @@ def serve(build_dir: Path | None, host: str, port: int, allow_remote: bool, time
     run_serve(build_dir, host=host, port=port, workers=workers, timeout=timeout, max_rows=max_rows,
               allow_remote=allow_remote, worker_memory=worker_memory, announce=lambda m: click.echo(m, err=True),
               base=base, chart=entity_chart_svg, draw=draw_page, reserved=reserved, per_client=per_client,
-              trust_proxy=trust_proxy)
+              trust_proxy=trust_proxy,
+              preload=("matplotlib.figure", "matplotlib.backends.backend_agg", "matplotlib.backends.backend_svg"))
 
 
 @main.command(epilog=exit_codes_text(ExitCode.OK, ExitCode.NO_GRAPH, ExitCode.PUBLISH_FAILED))

@@ -230,8 +230,8 @@ class QueryPool:
     named queries and entity pages. Which job runs on which lane is the caller's choice (the
     server's :class:`~policykg.serve.scheduler.Scheduler`); the pool only keeps the workers alive.
 
-    **Demotion**: a query that has used ``demote_after`` seconds of CPU (0: never; the named queries
-    and pages use a few ms to ~0.1 s) gets its worker reniced to 19, so that on a busy machine the CPU goes to the short queries first and a few
+    **Demotion**: an ad-hoc query (a general-lane job) that has used ``demote_after`` seconds of CPU
+    (0: never; small queries use a few ms) gets its worker reniced to 19, so that on a busy machine the CPU goes to the short queries first and a few
     clients running queries to the timeout cannot slow everyone else's answers (on two CPUs, two
     such queries would otherwise take all of both). An unprivileged process cannot raise its priority
     again, so a demoted worker is replaced once its query is answered.
@@ -242,8 +242,10 @@ class QueryPool:
     timeout: float = 10.0
     max_rows: int = 10_000
     memory_mb: int = 0  # address-space cap per worker (RLIMIT_AS), 0 for none
-    reserved: int = 1
+    reserved: int = 2
     demote_after: float = 0.5
+    #: more modules for the fork server to import once for every worker (what ``chart`` imports when first drawing)
+    preload: tuple[str, ...] = ()
     graphs: dict[str, int] = field(default_factory=dict)  # named graph -> triples, from the first worker
     #: ``chart(store, kind, iri) -> <svg> | None`` for entity pages: a module-level function (pickled by name)
     chart: object = None
@@ -271,7 +273,8 @@ class QueryPool:
         # threaded server) that has imported the worker's modules once, so a worker, a replacement
         # after a timeout or crash too, starts in ~0.2 s of CPU instead of ~0.6 s for a new interpreter
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload([__name__, *([self.chart.__module__] if self.chart is not None else [])])
+        ctx.set_forkserver_preload([__name__, *([self.chart.__module__] if self.chart is not None else []),
+                                    *self.preload])
         parent, child = ctx.Pipe()
         proc = ctx.Process(target=_worker_main,
                            args=(child, str(self.build_dir), self.max_rows, self.memory_mb * 2**20, self.chart,
@@ -332,10 +335,10 @@ class QueryPool:
             if outcome == "stopped":
                 self._replace(worker, "was preempted")
                 worker = None
-                raise Preempted(503, f"the query was stopped after {time.monotonic() - start:.1f} s to let other "
-                                     "clients' queries run: every general worker ran a long query (past "
-                                     f"{self.demote_after:g} s of CPU) while another client waited; it may run "
-                                     f"for the whole {self.timeout:g} s timeout when the endpoint is less busy",
+                raise Preempted(503, f"the query was stopped after {time.monotonic() - start:.1f} s to let another "
+                                     f"client's query run: a long query (past {self.demote_after:g} s of CPU) "
+                                     "gives way to clients that wait; it may run for the whole "
+                                     f"{self.timeout:g} s timeout when the endpoint is less busy",
                                 retry_after=math.ceil(self.timeout))
             msg = worker.conn.recv()
             if outcome == "demoted":
@@ -374,8 +377,8 @@ class QueryPool:
                 return "demoted" if slot.demoted else "answered"
             if slot.stop.is_set():
                 return "stopped"
-            if slot.demoted or not self.demote_after:
-                continue
+            if slot.demoted or not self.demote_after or slot.lane is Lane.RESERVED:
+                continue  # named queries and pages are bounded: never demoted (their workers stay warm)
             now = cpu_seconds(pid)
             spent = time.monotonic() - start if now is None or used is None else now - used
             if spent >= self.demote_after:

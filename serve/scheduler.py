@@ -19,17 +19,18 @@ When a worker frees, it goes to the waiting client that has the fewest queries r
 ties going to the client served longest ago (round robin). So a client with nothing running is served
 before any client with a backlog, and one client's backlog never delays another client's first query.
 
-**Preemption.** A query that has used half a second of CPU is *demoted* by the pool (its worker gets
+**Preemption.** An ad-hoc query that has used half a second of CPU is *demoted* by the pool (its worker gets
 the lowest CPU priority; :class:`~policykg.serve.pool.QueryPool`), and its client counts as running
-long queries for the next ``wait`` seconds: its next queries are *suspect* from their start. When
-every general worker runs a demoted or suspect query and a client with nothing running in the
-general lane waits, the scheduler stops one of them — the one of the client with most queries
-waiting, then the one running longest — answered 503 (:class:`Preempted`): the timeout is what a
-query may take when it keeps nobody else waiting.
-The stopped worker is replaced in ~0.2 s and the waiting client gets it. One preemption is under way
-at a time, and only a client with nothing running triggers one, and only if none of its own queries
-ran long (was demoted) within the last ``wait`` seconds: flooding clients do not stop each other's
-queries (each restart would cost half a second of CPU at full priority), normal clients stop theirs.
+long queries for the next ``wait`` seconds: its next queries are *suspect* from their start. When a
+client with nothing running in the general lane has waited ``patience`` seconds (0.25) for a general
+worker and one of them runs a demoted or suspect query, the scheduler stops such a query — the one
+of the client with most queries waiting, then the one running longest — answered 503
+(:class:`Preempted`): the timeout is what a query may take when it keeps nobody else waiting; long
+queries get the workers short ones leave. The stopped worker is replaced in ~0.2 s and the waiting
+client gets it. One preemption is under way at a time, and only a client with nothing running
+triggers one, and only if none of its own queries ran long (was demoted) within the last ``wait``
+seconds: flooding clients do not stop each other's queries (each restart would cost half a second
+of CPU at full priority), normal clients stop theirs.
 
 What this guarantees, with ``W`` general workers, ``R ≥ 1`` reserved workers and ``per_client = K``:
 
@@ -38,11 +39,10 @@ What this guarantees, with ``W`` general workers, ``R ≥ 1`` reserved workers a
 * fewer than ``W / K`` flooding clients (each keeping ``K`` queries running to the timeout) cannot
   delay ad-hoc SPARQL from others at all: at least one general worker is never theirs, and a client
   with nothing running goes before them on every worker that frees (defaults ``W = 3``, ``K = 1``);
-* with any number of them, a query of a client with nothing running waits at most until every
-  general worker's query has ended, used half a second of CPU or come from a client that ran long
-  queries lately (a flooder's are, from their start), then 0.1 s and the time to stop one query and
-  start a worker (~0.2 s) — unless more such clients wait at once than there are general workers,
-  when they take turns;
+* with any number of them, a query of a client with nothing running, while any general worker
+  runs a long query (past half a second of CPU, or of a client that ran long queries lately — a
+  flooder's, from its start), waits at most ``patience`` plus the time to stop that query and start
+  a worker (~0.2 s), plus its turn among other such clients waiting at the same moment;
 * a client's own backlog waits for its own queries: at most ``max_waiting`` wait, for ``wait`` s.
 
 Clients with many addresses count as many clients: the limit is per address (or /64), not per person.
@@ -138,6 +138,7 @@ class _Waiter:
     lane: Lane
     seq: int  # arrival order, the last tie-break
     future: asyncio.Future = field(repr=False)
+    arrived: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -155,6 +156,7 @@ class Scheduler:
     max_waiting: int = 8
     wait: float = 10.0
     max_queue: int = 1024
+    patience: float = 0.25
     _free: dict = field(init=False, repr=False)
     _running: Counter = field(default_factory=Counter, init=False, repr=False)  # (client, lane) -> running
     _slots: set = field(default_factory=set, init=False, repr=False)  # the Slots handed out
@@ -290,16 +292,17 @@ class Scheduler:
         """Stop one demoted general query for ``waiter`` if it may have one (see the module docstring)."""
         if waiter.lane is not Lane.GENERAL or self._running[(waiter.client, Lane.GENERAL)] or self._free[Lane.GENERAL]:
             return
-        if self._ran_long(waiter.client):
-            return  # this client runs long queries itself
+        if time.monotonic() - waiter.arrived < self.patience or self._ran_long(waiter.client):
+            return  # a worker may free any moment; or this client runs long queries itself
         general = [s for s in self._slots if s.worker_lane is Lane.GENERAL]
-        if not general or any(s.stop.is_set() for s in general) or not all(s.demoted or s.suspect for s in general):
+        long = [s for s in general if (s.demoted or s.suspect) and not s.stop.is_set()]
+        if not long or any(s.stop.is_set() for s in general):
             return
         backlog = Counter(c for (c, _), q in self._queues.items() for _ in q)
-        victim = max((s for s in general if not s.stop.is_set()), key=lambda s: (backlog[s.client], -s.started))
+        victim = max(long, key=lambda s: (backlog[s.client], -s.started))
         victim.stop.set()
-        log.warning("preempting the query of %s after %.1f s: every general worker ran a long query and %s waited",
-                    victim.client, time.monotonic() - victim.started, waiter.client)
+        log.warning("preempting the query of %s after %.1f s: %s waited %.2f s with nothing running", victim.client,
+                    time.monotonic() - victim.started, waiter.client, time.monotonic() - waiter.arrived)
 
     def _ran_long(self, client: str) -> bool:
         """Whether a query of ``client`` was demoted within the last ``wait`` seconds."""

@@ -176,33 +176,53 @@ def test_a_cancelled_waiter_leaves_no_trace() -> None:
     asyncio.run(case())
 
 
-def test_a_client_with_nothing_running_preempts_only_when_every_general_worker_runs_a_long_query() -> None:
+def test_a_client_with_nothing_running_preempts_a_long_query_after_its_patience() -> None:
     async def case() -> None:
-        jobs = Jobs(Scheduler({G: 2, R: 1}, per_client=1, wait=30))
+        jobs = Jobs(Scheduler({G: 2, R: 1}, per_client=1, wait=30, patience=0.25))
         jobs.start("b1", "B")  # B and A hold both general workers; A has a backlog too
         jobs.start("a1", "A")
         jobs.start("a2", "A")
         await settle()
-        jobs.slots["b1"].demoted = True  # B's query has used half a second of CPU; A's not yet
         jobs.start("c1", "C")  # C waits with nothing running
-        await asyncio.sleep(0.3)
-        assert not any(slot.stop.is_set() for slot in jobs.slots.values())  # A's query may still end soon
-        jobs.slots["a1"].demoted = True
-        await asyncio.sleep(0.3)
-        # both long: one is stopped, A's (A has a query waiting), not B's, although B's started first
+        await asyncio.sleep(0.4)
+        assert not any(slot.stop.is_set() for slot in jobs.slots.values())  # neither query is long: they may end
+        jobs.slots["b1"].demoted = True  # B's query has used half a second of CPU
+        await asyncio.sleep(0.15)
+        assert jobs.slots["b1"].stop.is_set() and not jobs.slots["a1"].stop.is_set()  # the long one
+        await jobs.finish("b1")  # the pool stops the worker and the job ends: C gets it, before A's a2
+        assert jobs.granted() == ["b1", "a1", "c1"]
+        await asyncio.sleep(0.4)
+        assert not jobs.slots["a1"].stop.is_set()  # A waits (a2) but has a query running: never preempts
+
+    asyncio.run(case())
+
+
+def test_preemption_stops_the_flooder_first_one_at_a_time_never_for_itself() -> None:
+    async def case() -> None:
+        jobs = Jobs(Scheduler({G: 2, R: 1}, per_client=1, wait=30, patience=0.25))
+        jobs.start("b1", "B")
+        jobs.start("a1", "A")
+        jobs.start("a2", "A")
+        await settle()
+        jobs.slots["b1"].demoted = jobs.slots["a1"].demoted = True
+        start = time.monotonic()
+        jobs.start("c1", "C")
+        while not any(slot.stop.is_set() for slot in jobs.slots.values()):
+            await asyncio.sleep(0.02)
+        assert 0.2 < time.monotonic() - start < 0.6  # after C's patience, not before
+        # A's (A has a query waiting), not B's, although B's started first
         assert jobs.slots["a1"].stop.is_set() and not jobs.slots["b1"].stop.is_set()
         await asyncio.sleep(0.3)
         assert not jobs.slots["b1"].stop.is_set()  # one preemption at a time
-        await jobs.finish("a1")  # the pool stops the worker and the job ends: C gets it, before A's a2
+        await jobs.finish("a1")
         assert jobs.granted() == ["b1", "a1", "c1"]
-        await asyncio.sleep(0.3)  # A, nothing running now but its last query ran long, does not preempt B
+        await asyncio.sleep(0.4)  # A, nothing running now but its last query ran long, does not preempt B
         assert not jobs.slots["b1"].stop.is_set()
-        # a client with a query running never preempts; a reserved-lane job never does
+        # a reserved-lane job never preempts: E waits for the reserved worker D holds
         jobs.slots["c1"].demoted = True
-        jobs.start("b2", "B")
         jobs.start("d1", "D", R)
-        jobs.start("e1", "E", R)  # waits for the reserved worker D holds, all general ones long: no preemption
-        await asyncio.sleep(0.3)
+        jobs.start("e1", "E", R)
+        await asyncio.sleep(0.4)
         assert not any(jobs.slots[n].stop.is_set() for n in ("b1", "c1"))
         assert jobs.granted() == ["b1", "a1", "c1", "d1"]
 
@@ -220,7 +240,7 @@ def test_a_client_that_ran_long_lately_is_preemptible_from_the_start() -> None:
         jobs.start("b1", "B")
         await settle()
         assert jobs.slots["a2"].suspect and not jobs.slots["a2"].demoted
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(0.45)
         assert jobs.slots["a2"].stop.is_set()  # B did not wait for A's query to use half a second of CPU
         await jobs.finish("a2")
         assert jobs.granted() == ["a1", "a2", "b1"] and not jobs.slots["b1"].suspect
