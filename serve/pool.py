@@ -215,6 +215,15 @@ _CHECK_EVERY = 0.1
 _DEMOTED_NICE = 19
 
 
+def _renice(pid: int) -> bool:
+    """Give process ``pid`` the lowest CPU priority: True (also when it is gone, which the next poll says)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, pid, _DEMOTED_NICE)
+    except OSError:
+        pass
+    return True
+
+
 @dataclass
 class _Worker:
     process: multiprocessing.process.BaseProcess
@@ -231,10 +240,12 @@ class QueryPool:
     server's :class:`~policykg.serve.scheduler.Scheduler`); the pool only keeps the workers alive.
 
     **Demotion**: an ad-hoc query (a general-lane job) that has used ``demote_after`` seconds of CPU
-    (0: never; small queries use a few ms) gets its worker reniced to 19, so that on a busy machine the CPU goes to the short queries first and a few
-    clients running queries to the timeout cannot slow everyone else's answers (on two CPUs, two
-    such queries would otherwise take all of both). An unprivileged process cannot raise its priority
-    again, so a demoted worker is replaced once its query is answered.
+    (0: never; small queries use a few ms) gets its worker reniced to 19, and so does, from its start,
+    a query the scheduler marks suspect (its client ran long queries lately): on a busy machine the
+    CPU goes to the short queries first, and a few clients running queries to the timeout cannot
+    slow everyone else's answers (on two CPUs, two such queries would otherwise take all of both).
+    An unprivileged process cannot raise its priority again, so a reniced worker is replaced once
+    its query is answered.
     """
 
     build_dir: Path
@@ -342,7 +353,7 @@ class QueryPool:
                                 retry_after=math.ceil(self.timeout))
             msg = worker.conn.recv()
             if outcome == "demoted":
-                self._replace(worker, f"was demoted after {self.demote_after:g} s of CPU")
+                self._replace(worker, "ran at the lowest priority")
                 worker = None
         except (EOFError, OSError, BrokenPipeError) as e:  # the worker died (the engine crashed, or its memory cap)
             code = worker.process.exitcode if worker.process.join(1) is None else None
@@ -369,12 +380,13 @@ class QueryPool:
         "stopped" (``slot.stop`` was set)."""
         pid = worker.process.pid
         start, used = time.monotonic(), cpu_seconds(pid)
+        reniced = slot.suspect and slot.lane is Lane.GENERAL and _renice(pid)
         while True:
             left = start + self.timeout - time.monotonic()
             if left <= 0:
                 return "timeout"
             if worker.conn.poll(min(left, _CHECK_EVERY)):
-                return "demoted" if slot.demoted else "answered"
+                return "demoted" if reniced or slot.demoted else "answered"
             if slot.stop.is_set():
                 return "stopped"
             if slot.demoted or not self.demote_after or slot.lane is Lane.RESERVED:
@@ -382,10 +394,7 @@ class QueryPool:
             now = cpu_seconds(pid)
             spent = time.monotonic() - start if now is None or used is None else now - used
             if spent >= self.demote_after:
-                try:
-                    os.setpriority(os.PRIO_PROCESS, pid, _DEMOTED_NICE)
-                except OSError:  # the worker is gone: the next poll says so
-                    pass
+                reniced = _renice(pid) or reniced
                 slot.demoted = True
 
     def _memory_message(self) -> str:

@@ -21,16 +21,20 @@ before any client with a backlog, and one client's backlog never delays another 
 
 **Preemption.** An ad-hoc query that has used half a second of CPU is *demoted* by the pool (its worker gets
 the lowest CPU priority; :class:`~policykg.serve.pool.QueryPool`), and its client counts as running
-long queries for the next ``wait`` seconds: its next queries are *suspect* from their start. When a
+long queries for the next ``long_memory`` seconds (60): its next queries are *suspect* from their start. When a
 client with nothing running in the general lane has waited ``patience`` seconds (0.25) for a general
 worker and one of them runs a demoted or suspect query, the scheduler stops such a query — the one
 of the client with most queries waiting, then the one running longest — answered 503
 (:class:`Preempted`): the timeout is what a query may take when it keeps nobody else waiting; long
 queries get the workers short ones leave. The stopped worker is replaced in ~0.2 s and the waiting
 client gets it. One preemption is under way at a time, and only a client with nothing running
-triggers one, and only if none of its own queries ran long (was demoted) within the last ``wait``
-seconds: flooding clients do not stop each other's queries (each restart would cost half a second
+triggers one, and only if none of its own queries ran long (was demoted) within ``long_memory``: flooding clients do not stop each other's queries (each restart would cost half a second
 of CPU at full priority), normal clients stop theirs.
+
+**A quota for long queries.** Suspect queries (of clients that ran long queries lately) run on at
+most half the general workers (``W // 2``, at least one; the pool runs them at the lowest CPU
+priority from their start); their further queries wait. So however many clients flood, once each
+has run one long query they share that half, and the other half stays for everyone else.
 
 What this guarantees, with ``W`` general workers, ``R ≥ 1`` reserved workers and ``per_client = K``:
 
@@ -43,6 +47,8 @@ What this guarantees, with ``W`` general workers, ``R ≥ 1`` reserved workers a
   runs a long query (past half a second of CPU, or of a client that ran long queries lately — a
   flooder's, from its start), waits at most ``patience`` plus the time to stop that query and start
   a worker (~0.2 s), plus its turn among other such clients waiting at the same moment;
+* with the quota, clients that ran long queries lately never hold more than ``W // 2`` general
+  workers (at least one) between them, whatever their number (defaults: 1 of 3);
 * a client's own backlog waits for its own queries: at most ``max_waiting`` wait, for ``wait`` s.
 
 Clients with many addresses count as many clients: the limit is per address (or /64), not per person.
@@ -157,6 +163,7 @@ class Scheduler:
     wait: float = 10.0
     max_queue: int = 1024
     patience: float = 0.25
+    long_memory: float = 60.0
     _free: dict = field(init=False, repr=False)
     _running: Counter = field(default_factory=Counter, init=False, repr=False)  # (client, lane) -> running
     _slots: set = field(default_factory=set, init=False, repr=False)  # the Slots handed out
@@ -172,6 +179,7 @@ class Scheduler:
         if self.workers.get(Lane.GENERAL, 0) < 1:
             raise ValueError("the scheduler needs at least one general worker")
         self._free = {lane: self.workers.get(lane, 0) for lane in Lane}
+        self.long_quota = max(1, self.workers[Lane.GENERAL] // 2)
 
     # -- what the routes call
 
@@ -188,7 +196,7 @@ class Scheduler:
         key = (client, lane)
         # after every hand-out no free worker is left that a waiting query could take, so a free worker
         # here is nobody else's: take it, unless this client's own earlier queries wait (FIFO per client)
-        if not self._queues.get(key) and self._running[key] < self.per_client:
+        if not self._queues.get(key) and self._may_run(key):
             granted = self._take(lane)
             if granted is not None:
                 return self._grant(key, granted)
@@ -204,9 +212,13 @@ class Scheduler:
         self._queues.setdefault(key, deque()).append(waiter)
         self._dispatch()
         deadline = time.monotonic() + self.wait
+        suspect = self._ran_long(client)
         try:
             while not waiter.future.done() and (left := deadline - time.monotonic()) > 0:
                 await asyncio.wait({waiter.future}, timeout=min(left, _LOOK_EVERY))
+                if suspect and not self._ran_long(client):  # its long query is forgotten: it may go now
+                    suspect = False
+                    self._dispatch()
                 if not waiter.future.done():
                     self._preempt_for(waiter)
         except BaseException:  # cancelled (the client went away) while waiting, or just as it was granted
@@ -214,6 +226,11 @@ class Scheduler:
                 self.release(waiter.future.result())
             raise
         if self._forget(waiter):
+            if self._ran_long(client) and lane is Lane.GENERAL and self._running[key] < self.per_client:
+                raise Busy(503, f"this query waited {self.wait:g} s for a worker: queries of clients that ran long "
+                                f"queries in the last {self.long_memory:g} s share {self.long_quota} of the "
+                                f"{self.workers[Lane.GENERAL]} general workers; try again later",
+                           retry_after=math.ceil(self.wait))
             if self._running[key] >= self.per_client:
                 raise Busy(503, f"this query waited {self.wait:g} s for {client}'s earlier queries: at most "
                                 f"{self.per_client} of one client run at once (--per-client {self.per_client}); "
@@ -231,7 +248,7 @@ class Scheduler:
         if slot.demoted:
             self._long[slot.client] = time.monotonic()
             if len(self._long) > _REMEMBERED:
-                since = time.monotonic() - self.wait
+                since = time.monotonic() - self.long_memory
                 self._long = {c: t for c, t in self._long.items() if t > since}
         key = (slot.client, slot.lane)
         self._running[key] -= 1
@@ -275,7 +292,7 @@ class Scheduler:
         while True:
             best = None
             for key in self._queues:
-                if self._running[key] >= self.per_client:
+                if not self._may_run(key):
                     continue
                 if not any(self._free[lane] > 0 for lane in self._lanes_for(key[1])):
                     continue
@@ -304,9 +321,19 @@ class Scheduler:
         log.warning("preempting the query of %s after %.1f s: %s waited %.2f s with nothing running", victim.client,
                     time.monotonic() - victim.started, waiter.client, time.monotonic() - waiter.arrived)
 
+    def _may_run(self, key: tuple[str, Lane]) -> bool:
+        """Whether a query of ``key`` may start now (a worker being free aside): the per-client limit
+        and the quota of suspect queries."""
+        if self._running[key] >= self.per_client:
+            return False
+        if key[1] is Lane.GENERAL and self._ran_long(key[0]):
+            held = sum(1 for s in self._slots if s.worker_lane is Lane.GENERAL and (s.suspect or s.demoted))
+            return held < self.long_quota
+        return True
+
     def _ran_long(self, client: str) -> bool:
-        """Whether a query of ``client`` was demoted within the last ``wait`` seconds."""
-        return time.monotonic() - self._long.get(client, -math.inf) < self.wait
+        """Whether a query of ``client`` was demoted within the last ``long_memory`` seconds."""
+        return time.monotonic() - self._long.get(client, -math.inf) < self.long_memory
 
     def _forget(self, waiter: _Waiter) -> bool:
         """Take ``waiter`` out of its queue if it is still there (not granted): whether it was."""

@@ -246,3 +246,37 @@ def test_a_client_that_ran_long_lately_is_preemptible_from_the_start() -> None:
         assert jobs.granted() == ["a1", "a2", "b1"] and not jobs.slots["b1"].suspect
 
     asyncio.run(case())
+
+
+def test_clients_that_ran_long_share_half_the_general_workers() -> None:
+    async def case() -> None:
+        jobs = Jobs(Scheduler({G: 4}, per_client=1, wait=0.6, patience=30, long_memory=1.2))
+        assert jobs.scheduler.long_quota == 2
+        for client in "ABC":  # each has run one long query
+            jobs.start(f"{client.lower()}0", client)
+            await settle()
+            jobs.slots[f"{client.lower()}0"].demoted = True
+            await jobs.finish(f"{client.lower()}0")
+        for client in "ABC":
+            jobs.start(f"{client.lower()}1", client)
+        await settle()
+        assert jobs.granted()[3:] == ["a1", "b1"]  # C's waits although two workers are free
+        jobs.start("d1", "D")  # a client with no long query: at once
+        jobs.start("e1", "E")
+        await settle()
+        assert jobs.granted()[5:] == ["d1", "e1"]
+        await jobs.finish("d1")  # a free worker, still not for C
+        assert jobs.granted()[-1] == "e1" and jobs.scheduler.waiting() == 1
+        await jobs.finish("a1")  # a suspect query ended: C's turn
+        assert jobs.granted()[-1] == "c1"
+        jobs.start("a2", "A")
+        await asyncio.sleep(0.8)  # A's next waits out its deadline, with the reason
+        error = jobs.tasks["a2"].exception()
+        assert isinstance(error, Busy) and error.status == 503
+        assert "queries of clients that ran long queries in the last 1.2 s share 2 of the 4 general workers" \
+            in str(error)
+        jobs.start("a3", "A")  # ... until its long query is forgotten: then it runs as anyone's
+        await asyncio.sleep(1.0)
+        assert jobs.granted()[-1] == "a3" and not jobs.slots["a3"].suspect
+
+    asyncio.run(case())
