@@ -257,10 +257,13 @@ class QueryPool:
     demote_after: float = 0.5
     #: more modules for the fork server to import once for every worker (what ``chart`` imports when first drawing)
     preload: tuple[str, ...] = ()
+    #: workers kept started beside the lanes, so a stopped worker is replaced at once (then a new spare starts)
+    spares: int = 1
     graphs: dict[str, int] = field(default_factory=dict)  # named graph -> triples, from the first worker
     #: ``chart(store, kind, iri) -> <svg> | None`` for entity pages: a module-level function (pickled by name)
     chart: object = None
     _idle: dict = field(default_factory=lambda: {lane: queue.Queue() for lane in Lane}, repr=False)
+    _spare: queue.Queue = field(default_factory=queue.Queue, repr=False)
     _all: list = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _closed: bool = False
@@ -271,8 +274,11 @@ class QueryPool:
             raise StoreError(f"no built graph at {self.build_dir / GRAPH_FILE}: run `policykg build` first")
         lanes = [Lane.GENERAL] * self.workers + [Lane.RESERVED] * self.reserved
         launched = [self._launch(lane) for lane in lanes]  # all load the graph at once
+        spares = [self._launch(Lane.GENERAL) for _ in range(self.spares)]
         for worker in launched:
             self._idle[worker.lane].put(self._ready(worker))
+        for worker in spares:
+            self._spare.put(self._ready(worker))
         return self
 
     def size(self, lane: Lane) -> int:
@@ -409,11 +415,21 @@ class QueryPool:
                 self._all.remove(worker.process)
         log.warning("stopped %s query worker %s (it %s); starting a new one", worker.lane.value,
                     worker.process.pid, why)
+        try:
+            spare = self._spare.get_nowait()
+        except queue.Empty:
+            spare = None
+        if spare is not None and spare.process.is_alive():
+            spare.lane = worker.lane  # takes the stopped one's place at once; a new spare starts
+            self._idle[worker.lane].put(spare)
+            into, lane = self._spare, Lane.GENERAL
+        else:
+            into, lane = self._idle[worker.lane], worker.lane
 
         def respawn() -> None:
             if not self._closed:
                 try:
-                    self._idle[worker.lane].put(self._spawn(worker.lane))
+                    into.put(self._spawn(lane))
                 except PolicyKGError:
                     log.exception("could not start a replacement query worker")
 

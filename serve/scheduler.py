@@ -5,8 +5,9 @@ The endpoint has two lanes of worker processes (:class:`~policykg.serve.pool.Que
 * **general** workers (``--workers``) run ad-hoc SPARQL and ``/draw``: any query, up to the timeout;
 * **reserved** workers (``--reserved``) run only the bundled, cheap operations — named queries
   (``/queries/<name>``) and entity pages (``/id/…``) — so those are answered while every general
-  worker runs some client's query to its timeout. A reserved-lane job takes a general worker when
-  every reserved one is busy (they are short); an ad-hoc query never takes a reserved worker.
+  worker runs some client's query to its timeout. Neither lane's jobs run on the other's workers (a
+  named query on a general worker would find it cold, its charts not drawn, and take from ad-hoc
+  queries the workers the quota below leaves them); with ``--reserved 0`` they run on general ones.
 
 A client is its remote address (``request.client.host``; an IPv6 client is its /64, since one host
 holds a whole /64 — :func:`client_key`). At most ``per_client`` queries of one client run at once
@@ -152,7 +153,7 @@ class Scheduler:
     """Hands out ``workers`` (lane -> count) to clients; see the module docstring.
 
     ``async with scheduler.slot(client, lane) as slot:`` waits for a worker; ``slot.worker_lane``
-    is the lane of the worker to run on (a reserved-lane job may get a general worker). :class:`Busy`
+    is the lane of the worker to run on (general for every job when there are no reserved workers). :class:`Busy`
     when the client has ``max_waiting`` queries waiting already (429), when ``max_queue`` queries
     wait in all (503), or after ``wait`` seconds (503).
     """
@@ -264,7 +265,7 @@ class Scheduler:
     # -- the hand-out
 
     def _lanes_for(self, lane: Lane) -> tuple[Lane, ...]:
-        return (Lane.RESERVED, Lane.GENERAL) if lane is Lane.RESERVED else (Lane.GENERAL,)
+        return (Lane.RESERVED,) if lane is Lane.RESERVED and self.workers.get(Lane.RESERVED) else (Lane.GENERAL,)
 
     def _take(self, lane: Lane) -> Lane | None:
         for worker_lane in self._lanes_for(lane):
@@ -332,8 +333,11 @@ class Scheduler:
         return True
 
     def _ran_long(self, client: str) -> bool:
-        """Whether a query of ``client`` was demoted within the last ``long_memory`` seconds."""
-        return time.monotonic() - self._long.get(client, -math.inf) < self.long_memory
+        """Whether a query of ``client`` was demoted within the last ``long_memory`` seconds, or one
+        running now is (so a flooder counts as one from its first query's first half second of CPU)."""
+        if time.monotonic() - self._long.get(client, -math.inf) < self.long_memory:
+            return True
+        return any(s.demoted and s.client == client for s in self._slots)
 
     def _forget(self, waiter: _Waiter) -> bool:
         """Take ``waiter`` out of its queue if it is still there (not granted): whether it was."""

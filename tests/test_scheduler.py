@@ -98,7 +98,7 @@ def test_round_robin_over_waiting_clients() -> None:
     asyncio.run(case())
 
 
-def test_reserved_lane_is_never_given_to_ad_hoc_queries_and_named_ones_borrow() -> None:
+def test_reserved_lane_is_never_given_to_ad_hoc_queries_nor_the_general_to_named_ones() -> None:
     async def case() -> None:
         jobs = Jobs(Scheduler({G: 1, R: 1}, per_client=1, wait=0.3))
         jobs.start("a-sparql", "A", G)
@@ -119,13 +119,17 @@ def test_reserved_lane_is_never_given_to_ad_hoc_queries_and_named_ones_borrow() 
         with pytest.raises(Busy):
             await jobs.scheduler.acquire("C", G)
         await jobs.finish("a-sparql")
-        jobs.start("d-named", "D", R)  # both free: the reserved first, then a general one borrowed
-        jobs.start("e-named", "E", R)
-        jobs.start("f-named", "F", R)  # both busy: waits
+        jobs.start("d-named", "D", R)
+        with pytest.raises(Busy):  # nor is the free general worker for a named query
+            await jobs.start("e-named", "E", R)
+        assert jobs.order[-1] == ("d-named", R)
+        assert (await jobs.scheduler.acquire("C", G)).worker_lane is G  # it was free all along
+        await jobs.finish("d-named")
+        # without reserved workers, named queries run on general ones
+        solo = Jobs(Scheduler({G: 1}, per_client=1, wait=0.3))
+        solo.start("f-named", "F", R)
         await settle()
-        assert jobs.order[-2:] == [("d-named", R), ("e-named", G)] and jobs.scheduler.waiting() == 1
-        await jobs.finish("e-named")
-        assert jobs.order[-1] == ("f-named", G)
+        assert solo.order == [("f-named", G)]
 
     asyncio.run(case())
 
