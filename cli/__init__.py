@@ -495,8 +495,9 @@ def serve(build_dir: Path | None, host: str, port: int, allow_remote: bool, time
       policykg serve --base https://kg.example.org/policykg/
       policykg serve --host 0.0.0.0 --allow-remote --workers 4 --trust-proxy 127.0.0.1  # behind nginx
 
-    Memory: a request body is at most 1 MB and a query's work and answer fit in its worker's
-    --worker-memory, so the workers stay under (--workers + --reserved) × --worker-memory.
+    Memory: one request holds at most its body (1 MB) and one worker, capped at --worker-memory
+    (its answer is built within that cap); the workers together, a spare included, stay under
+    (--workers + --reserved + 1) × --worker-memory.
     """
     from policykg.serve.server import is_loopback, serve as run_serve
     from policykg.viz.chart import entity_chart_svg

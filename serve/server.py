@@ -41,11 +41,11 @@ running at once per lane, handed out fairly; named queries and entity pages have
 ``--reserved`` workers of their own that ad-hoc SPARQL never gets. The body is
 read and the request checked before a query waits, so a slow sender holds no worker.
 
-Memory: a request body is at most 1 MB (read as it arrives); a query runs in a worker
-whose address space is capped at ``--worker-memory`` MiB, and its answer, which the
-server holds while sending it, was built inside that cap. The whole endpoint stays
-under ``(--workers + --reserved) × --worker-memory`` for the workers plus the server
-process (~150 MB with the bundled graph) and the answers being sent.
+Memory: one request holds at most its body (1 MB, read as it arrives) and one worker, whose
+address space is capped at ``--worker-memory`` MiB (RLIMIT_AS); its answer, which the server
+holds while sending it, was built inside that cap. The whole endpoint stays under
+``(--workers + --reserved + 1 spare) × --worker-memory`` for the workers, plus the server
+process (~110 MB with the bundled graph) and the answers being sent.
 Every error body is a one-line ``text/plain`` message. CORS: any origin may
 read (no credentials), so browser clients such as YASGUI work. The pages and
 static files carry a strict Content-Security-Policy (:mod:`.csp`) and
@@ -491,7 +491,7 @@ def serve(build_dir: Path | None, *, host: str = "127.0.0.1", port: int = 8000, 
     (:mod:`.scheduler` says what this guarantees);
     ``worker_memory``: MiB of address space per query worker (0: no cap) — with the 1 MB body
     limit, what one request can make the endpoint hold: one worker's cap (its answer was built in
-    it), so the workers together stay under ``(workers + reserved) × worker_memory``;
+    it), so the workers together stay under ``(workers + reserved + 1 spare) × worker_memory``;
     ``trust_proxy``: addresses of reverse proxies whose ``X-Forwarded-For`` names the client (by
     default none: the client is the address that connected, so nobody can pose as many clients).
     """
@@ -515,9 +515,10 @@ def serve(build_dir: Path | None, *, host: str = "127.0.0.1", port: int = 8000, 
                                 proxy_headers=bool(trust_proxy), forwarded_allow_ips=list(trust_proxy) or None)
         server = uvicorn.Server(config)
         cap = f"at most {worker_memory:,} MiB each" if worker_memory else "no memory cap"
+        spare = f" and {pool.spares} spare" if pool.spares else ""
         announce(f"policykg SPARQL endpoint: http://{shown}:{port}/sparql  (query page: http://{shown}:{port}/)\n"
                  f"{sum(pool.graphs.values())} triples in {len(pool.graphs)} named graphs; "
-                 f"{workers} general + {reserved} reserved workers ({cap}), timeout {timeout:g} s, "
+                 f"{workers} general + {reserved} reserved workers{spare} ({cap}), timeout {timeout:g} s, "
                  f"at most {max_rows} rows, {per_client} running per client; Ctrl-C stops")
         server.run()
     finally:
