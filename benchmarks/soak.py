@@ -348,6 +348,14 @@ def markdown(res: dict, server: str) -> str:
                      f"MiB, all processes together {m['all_processes']} MiB.")
     lines.append(f"Target (normal clients: no error, p95 ≤ 1 s): {'met' if res['met_target'] else 'NOT met'}"
                  + (f"; first errors: {n['first_errors']}" if n["first_errors"] else "") + ".")
+    lines += ["", "Normal clients by request:", "", "| request | requests | p50 | p95 | max |",
+              "| --- | ---: | ---: | ---: | ---: |"]
+    lines += [f"| {label} | {f['requests']} | {f['p50_ms']} ms | {f['p95_ms']} ms | {f['max_ms']} ms |"
+              for label, f in n["per_label"].items()]
+    lines += ["", "The other clients by request:", "", "| client | request | requests | p50 | max |",
+              "| --- | --- | ---: | ---: | ---: |"]
+    lines += [f"| {kind} | {label} | {f['requests']} | {f['p50_ms']} ms | {f['max_ms']} ms |"
+              for kind in ("flooding", "crashing", "slow-body") for label, f in res[kind]["per_label"].items()]
     return "\n".join(lines) + "\n"
 
 
