@@ -471,15 +471,24 @@ def chart(name: str, params: tuple[str, ...], out: Path, lang: str, build_dir: P
               help="Seconds a query may run; longer ones are stopped (503).")
 @click.option("--max-rows", default=10_000, show_default=True, type=click.IntRange(min=1),
               help="Most result rows (or triples) a query may return; more is an error (422), never truncated.")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
-              help="Query worker processes (each holds the graph in memory).")
+@click.option("--workers", default=3, show_default=True, type=click.IntRange(min=1),
+              help="General query worker processes, for ad-hoc SPARQL (each holds the graph in memory).")
+@click.option("--reserved", default=2, show_default=True, type=click.IntRange(min=0),
+              help="Worker processes kept for named queries and entity pages, which ad-hoc SPARQL never gets.")
+@click.option("--per-client", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Queries one client (remote address) may have running at once per lane; 8 more wait, "
+                   "then 429.")
+@click.option("--trust-proxy", multiple=True, metavar="ADDRESS",
+              help="A reverse proxy whose X-Forwarded-For names the client (repeatable; default: none, "
+                   "the connecting address is the client).")
 @click.option("--worker-memory", default=2048, show_default=True, type=click.IntRange(min=0), metavar="MIB",
               help="Address space a query worker may use (RLIMIT_AS, MiB; 0: no cap); a query past it is stopped.")
 @click.option("--base", default=None, metavar="URL",
               help="The public URL this server is reached at (e.g. behind the w3id.org redirect): the service "
                    "description and pages use it, never the Host header. Default: http://HOST:PORT/.")
 def serve(build_dir: Path | None, host: str, port: int, allow_remote: bool, timeout: float, max_rows: int,
-          workers: int, worker_memory: int, base: str | None) -> None:
+          workers: int, reserved: int, per_client: int, trust_proxy: tuple[str, ...], worker_memory: int,
+          base: str | None) -> None:
     """Serve the built graph as a read-only SPARQL 1.1 endpoint (http://HOST:PORT/sparql, page at /).
 
     \b
@@ -490,6 +499,11 @@ def serve(build_dir: Path | None, host: str, port: int, allow_remote: bool, time
       curl 'http://127.0.0.1:8000/queries/totals?scope_kind=overall&format=csv'
       curl -H 'Accept: text/turtle' http://127.0.0.1:8000/id/measure/mic-national-cyber-training-center
       policykg serve --base https://kg.example.org/policykg/
+      policykg serve --host 0.0.0.0 --allow-remote --workers 4 --trust-proxy 127.0.0.1  # behind nginx
+
+    Memory: one request holds at most its body (1 MB) and one worker, capped at --worker-memory
+    (its answer is built within that cap); the workers together, a spare included, stay under
+    (--workers + --reserved + 1) × --worker-memory.
     """
     from policykg.serve.server import is_loopback, serve as run_serve
     from policykg.viz.chart import entity_chart_svg
@@ -499,7 +513,9 @@ def serve(build_dir: Path | None, host: str, port: int, allow_remote: bool, time
         click.echo(f"warning: binding {host}: the endpoint is reachable from other machines", err=True)
     run_serve(build_dir, host=host, port=port, workers=workers, timeout=timeout, max_rows=max_rows,
               allow_remote=allow_remote, worker_memory=worker_memory, announce=lambda m: click.echo(m, err=True),
-              base=base, chart=entity_chart_svg, draw=draw_page)
+              base=base, chart=entity_chart_svg, draw=draw_page, reserved=reserved, per_client=per_client,
+              trust_proxy=trust_proxy,
+              preload=("matplotlib.figure", "matplotlib.backends.backend_agg", "matplotlib.backends.backend_svg"))
 
 
 @main.command(epilog=exit_codes_text(ExitCode.OK, ExitCode.NO_GRAPH, ExitCode.PUBLISH_FAILED))

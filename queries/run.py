@@ -37,6 +37,7 @@ is refused when the query is parsed.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Mapping
@@ -132,6 +133,14 @@ def load_query(name_or_path: str | Path) -> NamedQuery:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise QueryError(f"cannot read query file {path}: {e}") from e
+    return _parsed(path, text)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(path: Path, text: str) -> NamedQuery:
+    """The query file ``path`` holding ``text``, parsed and checked once per process: rdflib's parser
+    takes ~0.2 s a query, which the endpoint's entity pages paid on every chart before. Keyed by
+    the text, so an edited file is parsed again; a NamedQuery is frozen, safe to share."""
     description, params, example = _parse_header(text, path)
     reads = tuple(_expand(word, path) for line in text.splitlines() if line.startswith("# @reads")
                   for word in line.split()[2:])

@@ -7,31 +7,44 @@ terms of their declared type, entities resolved by any label, bound with
 pyoxigraph ``substitutions``): exactly the rows the CLI prints (the named
 queries give the same rows on every backend, tests/test_backends.py), never
 query text built from values. It runs in the endpoint's worker processes, so
-the endpoint's timeout and row limit apply; each worker opens the Oxigraph
-store of the named queries on the first one it gets.
+the endpoint's timeout and row limit apply, on the worker's own in-memory store.
+The queries are parsed once, in the server (:func:`bundled_queries`: rdflib's
+parser takes ~0.2 s a query, 4 s for all), and handed to every worker as it
+starts, so a worker (a replacement too) answers its first named query as fast as
+its hundredth.
 
 Formats: SPARQL JSON, CSV, TSV (the runner's W3C writers), by ``Accept`` or ``?format=``.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import dataclasses
+import functools
+
+import pyoxigraph as ox
 
 from policykg.errors import QueryError
-from policykg.graph.backends import Backend, open_store
+from policykg.graph.backends import Backend, OxigraphStore
 from policykg.queries.entities import EntityIndex
-from policykg.queries.run import format_result, list_queries, query_dir, run_query
+from policykg.queries.run import NamedQuery, format_result, list_queries, run_query
 from policykg.serve.protocol import NotAcceptable, TooManyRows
 
-__all__ = ["NAMED_FORMATS", "evaluate_named", "query_index"]
+__all__ = ["NAMED_FORMATS", "bundled_queries", "evaluate_named", "query_index"]
 
 #: media type -> the runner's format name
 NAMED_FORMATS = {
     "application/sparql-results+json": "json", "application/json": "json",
     "text/csv": "csv", "text/tab-separated-values": "tsv",
 }
-#: one Oxigraph store and the index of its entities' names per worker process, opened on first use
-_stores: dict[Path, tuple[object, EntityIndex]] = {}
+#: the index of entity names of each worker's store, built on the first named query
+_indexes: dict[int, tuple[OxigraphStore, EntityIndex]] = {}
+
+
+@functools.cache
+def bundled_queries() -> dict[str, NamedQuery]:
+    """The bundled queries by name, parsed and checked once; without rdflib's prepared form, which
+    the Oxigraph runner does not use, so that they pickle small for the workers."""
+    return {q.name: dataclasses.replace(q, prepared=None) for q in list_queries()}
 
 
 def query_index() -> dict[str, dict]:
@@ -39,12 +52,12 @@ def query_index() -> dict[str, dict]:
     return {q.name: {"description": q.description, "example": q.example, "columns": list(q.columns),
                      "params": [{"name": p.name, "type": p.type, "required": p.required,
                                  "description": p.description} for p in q.params]}
-            for q in list_queries()}
+            for q in bundled_queries().values()}
 
 
-def evaluate_named(build_dir: Path, name: str, params: tuple[tuple[str, str], ...], accept: tuple[str, ...],
-                   max_rows: int) -> tuple[bytes, str, int]:
-    """Run bundled query ``name`` with ``params``: ``(body, media type, rows)``.
+def evaluate_named(store: ox.Store, queries: dict[str, NamedQuery], name: str, params: tuple[tuple[str, str], ...],
+                   accept: tuple[str, ...], max_rows: int) -> tuple[bytes, str, int]:
+    """Run bundled query ``name`` (one of ``queries``) on ``store`` with ``params``: ``(body, media type, rows)``.
 
     QueryError for an unknown query or a bad parameter (the runner's message);
     TooManyRows past ``max_rows``; NotAcceptable unless JSON, CSV or TSV is accepted.
@@ -52,13 +65,13 @@ def evaluate_named(build_dir: Path, name: str, params: tuple[tuple[str, str], ..
     media = next((m for m in accept if m in NAMED_FORMATS), None)
     if media is None:
         raise NotAcceptable("a named query's result can be given as " + ", ".join(NAMED_FORMATS))
-    if not (query_dir() / f"{name}.rq").is_file() or not name.replace("-", "").isalnum():
+    if name not in queries:
         raise QueryError(f"unknown query {name!r}; GET /queries lists them")
-    if build_dir not in _stores:
-        store = open_store(build_dir, Backend.OXIGRAPH)
-        _stores[build_dir] = store, EntityIndex(store)
-    store, index = _stores[build_dir]
-    result = run_query(store, name, dict(params), index=index)
+    if id(store) not in _indexes:
+        wrapped = OxigraphStore(store, Backend.OXIGRAPH)
+        _indexes[id(store)] = wrapped, EntityIndex(wrapped)
+    wrapped, index = _indexes[id(store)]
+    result = run_query(wrapped, queries[name], dict(params), index=index)
     rows = len(result) if result.type == "SELECT" else 1
     if rows > max_rows:
         raise TooManyRows(f"the result has more than {max_rows} rows (the endpoint's row limit); "

@@ -28,9 +28,24 @@ never the request's Host header.
 Status codes: 400 malformed query or request (the parser's message); 403 SPARQL
 Update or SERVICE (read-only, no network); 405 other methods; 406 no acceptable
 format; 413 query over 1 MB; 415 unknown POST body type; 422 more result rows
-than ``--max-rows`` (never a silently truncated result); 503 query longer than
-``--timeout`` (the worker running it is killed: see :mod:`.sparql_pool`); 500 a
+than ``--max-rows`` (never a silently truncated result); 429 the client has
+``--per-client`` queries running and 8 more waiting already (``Retry-After``); 503 query longer than
+``--timeout`` (the worker running it is killed: see :mod:`.pool`), or no worker
+free for the client within the timeout (``Retry-After``); 500 a
 worker died under a query (e.g. out of memory; it is replaced).
+
+Who runs when (:mod:`.scheduler`): each query that needs a worker waits for one on
+the event loop (a future, not a thread), at most ``--per-client`` of one client
+(its remote address; ``X-Forwarded-For`` only from ``--trust-proxy`` addresses)
+running at once per lane, handed out fairly; named queries and entity pages have
+``--reserved`` workers of their own that ad-hoc SPARQL never gets. The body is
+read and the request checked before a query waits, so a slow sender holds no worker.
+
+Memory: one request holds at most its body (1 MB, read as it arrives) and one worker, whose
+address space is capped at ``--worker-memory`` MiB (RLIMIT_AS); its answer, which the server
+holds while sending it, was built inside that cap. The whole endpoint stays under
+``(--workers + --reserved + 1 spare) × --worker-memory`` for the workers, plus the server
+process (~110 MB with the bundled graph) and the answers being sent.
 Every error body is a one-line ``text/plain`` message. CORS: any origin may
 read (no credentials), so browser clients such as YASGUI work. The pages and
 static files carry a strict Content-Security-Policy (:mod:`.csp`) and
@@ -67,6 +82,7 @@ from policykg.serve.pool import Job, QueryPool
 from policykg.serve.page import MAX_DRAW, render_page
 from policykg.serve.protocol import (FORMAT_ALIASES, GRAPH_FORMATS, RESULT_FORMATS, BadRequest, Forbidden,
                                      NotAcceptable, QueryTimeout, TooManyRows, WorkerFailed, accepted, query_pairs)
+from policykg.serve.scheduler import Busy, Lane, Scheduler, client_key
 from policykg.serve.search import search_endpoint
 
 log = logging.getLogger(__name__)
@@ -85,11 +101,14 @@ _SD_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV"
 _STATUS = ((EntityNotFound, 404), (NotAcceptable, 406), (TooManyRows, 422), (QueryTimeout, 503), (WorkerFailed, 500),
            (Forbidden, 403),
            (QueryError, 400))
-_POOL_ERRORS = tuple(cls for cls, _ in _STATUS)
+_POOL_ERRORS = (*(cls for cls, _ in _STATUS), Busy)
 
 
-def _status(error: Exception) -> int:
-    return next(status for cls, status in _STATUS if isinstance(error, cls))
+def _failed(error: Exception) -> PlainTextResponse:
+    """The one-line answer to a query that ended in ``error`` (one of _POOL_ERRORS)."""
+    if isinstance(error, Busy):
+        return _text(error.status, str(error), headers={"Retry-After": str(error.retry_after)})
+    return _text(next(status for cls, status in _STATUS if isinstance(error, cls)), str(error))
 
 
 class _Refused(Exception):
@@ -112,8 +131,8 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _text(status: int, message: str) -> PlainTextResponse:
-    return PlainTextResponse(message.rstrip() + "\n", status_code=status)
+def _text(status: int, message: str, headers: dict[str, str] | None = None) -> PlainTextResponse:
+    return PlainTextResponse(message.rstrip() + "\n", status_code=status, headers=headers)
 
 
 async def _read_body(request: Request) -> bytes:
@@ -295,7 +314,7 @@ class _SecurityHeaders:
 
 
 def create_app(pool: QueryPool, page_html: str | None = None, *, base: str = "http://127.0.0.1:8000/",
-               draw=None) -> Starlette:
+               draw=None, per_client: int = 1) -> Starlette:
     """The ASGI app answering on ``/sparql``, ``/``, ``/id/…``, ``/ontology``, ``/search``, ``/static/…`` and
     ``/draw`` with ``pool`` (started).
 
@@ -303,10 +322,19 @@ def create_app(pool: QueryPool, page_html: str | None = None, *, base: str = "ht
     ``<base>sparql``, and pages link to paths under its path.
     ``draw``: a module-level function ``(build_dir, iris, depth) -> (body, media type, nodes)``
     for ``/draw`` (policykg.viz.draw.draw_page, handed in by the CLI); without it ``/draw`` is 404.
+    ``per_client``: queries of one client that run at once in each lane (:mod:`.scheduler`); a
+    client's queries wait for a worker at most the pool's timeout.
     """
     base = base if base.endswith("/") else base + "/"
     prefix = urllib.parse.urlsplit(base).path or "/"
     ontology = load_ontology(prefix)
+    scheduler = Scheduler({Lane.GENERAL: pool.workers, Lane.RESERVED: pool.reserved}, per_client=per_client,
+                          wait=pool.timeout)
+
+    async def run(request: Request, job: Job, lane: Lane):
+        """``job``'s Answer once the scheduler gives this client a worker (Busy, or the pool's errors)."""
+        async with scheduler.slot(client_key(request.client.host if request.client else None), lane) as slot:
+            return await run_in_threadpool(pool.run, job, slot.worker_lane, slot)
 
     async def sparql(request: Request) -> Response:
         try:
@@ -321,11 +349,11 @@ def create_app(pool: QueryPool, page_html: str | None = None, *, base: str = "ht
                                               "formats": _FORMATS_NS})
                 return Response(body, media_type=_content_type(wanted[0]))
             job = _job(params, query, request.headers.get("accept"))
-            answer = await run_in_threadpool(pool.run, job)
+            answer = await run(request, job, Lane.GENERAL)
         except _Refused as e:
             return _text(e.status, str(e))
         except _POOL_ERRORS as e:
-            return _text(_status(e), str(e))
+            return _failed(e)
         return Response(answer.body, media_type=_content_type(answer.media_type),
                         headers={"X-PolicyKG-Rows": str(answer.rows),
                                  "X-PolicyKG-Seconds": f"{answer.seconds:.4f}"})
@@ -352,9 +380,9 @@ def create_app(pool: QueryPool, page_html: str | None = None, *, base: str = "ht
         else:
             accept = accepted(request.headers.get("accept"))
         try:
-            answer = await run_in_threadpool(pool.run, Job("", accept, named=name, params=tuple(params)))
+            answer = await run(request, Job("", accept, named=name, params=tuple(params)), Lane.RESERVED)
         except _POOL_ERRORS as e:
-            return _text(_status(e), str(e))
+            return _failed(e)
         return Response(answer.body, media_type=_content_type(answer.media_type),
                         headers={"X-PolicyKG-Rows": str(answer.rows)})
 
@@ -368,9 +396,9 @@ def create_app(pool: QueryPool, page_html: str | None = None, *, base: str = "ht
             return _text(406, "an entity is given as text/html, text/turtle, application/n-triples or "
                               "application/ld+json")
         try:
-            answer = await run_in_threadpool(pool.run, Job("", (media or "text/html",), entity=path, prefix=prefix))
+            answer = await run(request, Job("", (media or "text/html",), entity=path, prefix=prefix), Lane.RESERVED)
         except _POOL_ERRORS as e:
-            return _text(_status(e), str(e))
+            return _failed(e)
         return Response(answer.body, media_type=_content_type(answer.media_type),
                         headers={"Vary": "Accept", "X-PolicyKG-Rows": str(answer.rows)})
 
@@ -414,11 +442,11 @@ def create_app(pool: QueryPool, page_html: str | None = None, *, base: str = "ht
             return _text(404, "/draw is not available here (policykg serve provides it)")
         try:
             iris, depth = draw_request(request)
-            answer = await run_in_threadpool(pool.run, Job("", ("text/html",), call=(draw, (iris, depth))))
+            answer = await run(request, Job("", ("text/html",), call=(draw, (iris, depth))), Lane.GENERAL)
         except _Refused as e:
             return _text(e.status, str(e))
         except _POOL_ERRORS as e:
-            return _text(_status(e), str(e))
+            return _failed(e)
         body = answer.body.decode("utf-8")
         return HTMLResponse(body, headers={**security_headers(inline_csp(body)), "X-PolicyKG-Nodes": str(answer.rows)})
 
@@ -467,36 +495,50 @@ def _check_port(host: str, port: int) -> None:
         raise PolicyKGError(f"cannot listen on {host}:{port}: {e.strerror or e}") from e
 
 
-def serve(build_dir: Path | None, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 2,
+def serve(build_dir: Path | None, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 3,
           timeout: float = 10.0, max_rows: int = 10_000, allow_remote: bool = False, worker_memory: int = 2048,
-          announce=lambda message: None, base: str | None = None, chart=None, draw=None) -> None:
+          announce=lambda message: None, base: str | None = None, chart=None, draw=None, reserved: int = 2,
+          per_client: int = 1, trust_proxy: tuple[str, ...] = (), preload: tuple[str, ...] = ()) -> None:
     """Run the endpoint until interrupted. A non-loopback ``host`` needs ``allow_remote``.
 
     ``base``: the public URL the server is reached at (default ``http://HOST:PORT/``);
     ``chart(store, kind, iri)``: draws the entity pages' budget charts (``policykg.viz.chart.entity_chart_svg``);
     ``draw``: the function behind ``/draw`` (see :func:`create_app`);
-    ``worker_memory``: MiB of address space per query worker (0: no cap).
+    ``preload``: modules every query worker should start with (imported once, by the fork server);
+    ``workers``: general query workers (ad-hoc SPARQL, /draw); ``reserved``: workers kept for named
+    queries and entity pages; ``per_client``: queries of one client running at once per lane
+    (:mod:`.scheduler` says what this guarantees);
+    ``worker_memory``: MiB of address space per query worker (0: no cap) — with the 1 MB body
+    limit, what one request can make the endpoint hold: one worker's cap (its answer was built in
+    it), so the workers together stay under ``(workers + reserved + 1 spare) × worker_memory``;
+    ``trust_proxy``: addresses of reverse proxies whose ``X-Forwarded-For`` names the client (by
+    default none: the client is the address that connected, so nobody can pose as many clients).
     """
     if not is_loopback(host) and not allow_remote:
         raise PolicyKGError(f"--host {host} would expose the endpoint beyond this machine; "
                             "add --allow-remote if that is intended")
-    if timeout <= 0 or max_rows <= 0 or workers <= 0:
-        raise QueryError("--timeout, --max-rows and --workers must be positive")
+    if timeout <= 0 or max_rows <= 0 or workers <= 0 or reserved < 0 or per_client <= 0:
+        raise QueryError("--timeout, --max-rows, --workers and --per-client must be positive, --reserved at least 0")
     _check_port(host, port)
     shown = f"[{host}]" if ":" in host else host
     if base is not None and not re_http(base):
         raise QueryError(f"--base {base!r} is not an http(s) URL")
     base = base or f"http://{shown}:{port}/"
-    pool = QueryPool(build_dir or default_build_dir(), workers=workers, timeout=timeout, max_rows=max_rows,
-                     memory_mb=worker_memory, chart=chart).start()
+    pool = QueryPool(build_dir or default_build_dir(), workers=workers, reserved=reserved, timeout=timeout,
+                     max_rows=max_rows, memory_mb=worker_memory, chart=chart, preload=preload).start()
     try:
-        app = create_app(pool, _page(), base=base, draw=draw)
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+        app = create_app(pool, _page(), base=base, draw=draw, per_client=per_client)
+        # uvicorn would take X-Forwarded-For from 127.0.0.1 by default: on loopback anyone could pose
+        # as any client, so proxy headers are read only from the addresses given
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
+                                proxy_headers=bool(trust_proxy), forwarded_allow_ips=list(trust_proxy) or None)
         server = uvicorn.Server(config)
+        cap = f"at most {worker_memory:,} MiB each" if worker_memory else "no memory cap"
+        spare = f" and {pool.spares} spare" if pool.spares else ""
         announce(f"policykg SPARQL endpoint: http://{shown}:{port}/sparql  (query page: http://{shown}:{port}/)\n"
                  f"{sum(pool.graphs.values())} triples in {len(pool.graphs)} named graphs; "
-                 f"{workers} workers of at most {worker_memory:,} MiB each, timeout {timeout:g} s, "
-                 f"at most {max_rows} rows; Ctrl-C stops")
+                 f"{workers} general + {reserved} reserved workers{spare} ({cap}), timeout {timeout:g} s, "
+                 f"at most {max_rows} rows, {per_client} running per client; Ctrl-C stops")
         server.run()
     finally:
         pool.close()

@@ -115,6 +115,25 @@ def _serving(build_dir: Path, *options: str, ready: str = "/", wait: float = 120
         proc.wait(timeout=20)
 
 
+def query_workers(pid: int) -> list[int]:
+    """The query worker processes of the `policykg serve` process ``pid``: the children of its
+    multiprocessing fork server (which forks them), from /proc."""
+    def children(p: int) -> list[int]:
+        try:
+            return [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+        except OSError:
+            return []
+
+    servers = [c for c in children(pid) if "multiprocessing.forkserver" in Path(f"/proc/{c}/cmdline").read_text()]
+    return sorted(w for server in servers for w in children(server))
+
+
+@pytest.fixture(scope="session")
+def workers_of():
+    """``workers_of(pid)``: the query worker processes of a `policykg serve` (:func:`query_workers`)."""
+    return query_workers
+
+
 @pytest.fixture(scope="session")
 def serving():
     """``with serving(build_dir, *serve options, ready="/path") as (url, process): …`` — see :func:`_serving`."""

@@ -79,11 +79,6 @@ def canary():
     c.close()
 
 
-def workers(pid: int) -> list[int]:
-    children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    return sorted(c for c in children if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text())
-
-
 def post(base: str, query: str, **kwargs) -> requests.Response:
     return requests.post(base + "/sparql", data=query.encode("utf-8"), timeout=60,
                          headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"}, **kwargs)
@@ -132,9 +127,10 @@ def test_service_is_refused_and_reaches_nothing(server, canary: Canary, template
     assert canary.hits == []
 
 
-def test_tokenizer_body_and_deep_nesting_are_refused_fast(server) -> None:
+def test_tokenizer_body_and_deep_nesting_are_refused_fast(server, workers_of) -> None:
     base, pid = server
-    before = workers(pid)
+    before = workers_of(pid)
+    assert len(before) == 5  # --workers 2, the two reserved ones and a spare
     cases = {
         "tokenizer": "SELECT * {} #\n" + '"\\' * 18_000,  # 36 KB: 28.5 s of regex on the event loop before
         "braces": "SELECT * WHERE " + "{" * 10_000 + "}" * 10_000,
@@ -158,7 +154,7 @@ def test_tokenizer_body_and_deep_nesting_are_refused_fast(server) -> None:
         assert results["seconds"] < 1.0, (name, results["seconds"])
         if name != "tokenizer":
             assert "nested" in r.text and "at most 64" in r.text, (name, r.text)
-    assert workers(pid) == before  # no worker died or was replaced
+    assert workers_of(pid) == before  # no worker died or was replaced
 
 
 def test_oversized_chunked_body_is_refused_early(server) -> None:
@@ -201,25 +197,25 @@ def test_update_hidden_behind_prologue_and_comments_is_refused(server) -> None:
 
 @pytest.mark.parametrize("path", ["/sparql?query=SELECT%20*%20%7B%3Fs%20%3Fp%20%22%FF%22%7D",
                                   "/queries/budget-lines?agency=%FF", "/search?q=%E6%97", "/draw?iri=%C0%AF"])
-def test_a_percent_escape_that_is_not_utf8_is_refused(server, path: str) -> None:
+def test_a_percent_escape_that_is_not_utf8_is_refused(server, workers_of, path: str) -> None:
     """``%FF`` was decoded as U+FFFD and the query answered 200, silently another query."""
     base, pid = server
-    before = workers(pid)
+    before = workers_of(pid)
     r = requests.get(base + path, timeout=30)
     assert r.status_code == 400 and "not UTF-8 once percent-decoded" in r.text, (r.status_code, r.text)
-    assert workers(pid) == before
+    assert workers_of(pid) == before
     normal_answer(base)
 
 
 @pytest.mark.parametrize("key", ["default-graph-uri", "named-graph-uri"])
-def test_a_graph_that_is_not_an_iri_is_refused_and_kills_no_worker(server, key: str) -> None:
+def test_a_graph_that_is_not_an_iri_is_refused_and_kills_no_worker(server, workers_of, key: str) -> None:
     """``default-graph-uri=not an iri <>`` took the worker down (500) before."""
     base, pid = server
-    before = workers(pid)
+    before = workers_of(pid)
     r = requests.post(base + "/sparql", data={"query": "SELECT * { ?s ?p ?o } LIMIT 1", key: "not an iri <>"},
                       timeout=30)
     assert r.status_code == 400 and f"{key} 'not an iri <>' is not an IRI" in r.text, r.text
-    assert workers(pid) == before
+    assert workers_of(pid) == before
     normal_answer(base)
 
 
@@ -237,14 +233,14 @@ ENGINE_CASES = {
 
 
 @pytest.mark.parametrize("name", ENGINE_CASES)
-def test_queries_that_crashed_the_engine_leave_every_worker_alive(server, name: str) -> None:
+def test_queries_that_crashed_the_engine_leave_every_worker_alive(server, workers_of, name: str) -> None:
     base, pid = server
     query, accept, statuses = ENGINE_CASES[name]
-    before = workers(pid)
+    before = workers_of(pid)
     for _ in range(3):  # more times than there are workers: no worker is lost on any
         r = requests.post(base + "/sparql", data={"query": query}, headers={"Accept": accept}, timeout=30)
         assert r.status_code in statuses, (r.status_code, r.text)
     if name == "order-by-all-terms":
         assert len(r.text.splitlines()) == 11 and r.headers["X-PolicyKG-Rows"] == "10"
-    assert workers(pid) == before
+    assert workers_of(pid) == before
     normal_answer(base)
