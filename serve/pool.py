@@ -256,7 +256,7 @@ class QueryPool:
     max_rows: int = 10_000
     memory_mb: int = 0  # address-space cap per worker (RLIMIT_AS), 0 for none
     reserved: int = 2
-    demote_after: float = 2.0
+    demote_after: float = 1.0
     #: workers kept started beside the lanes, so a stopped worker is replaced at once (then a new spare starts)
     spares: int = 1
     graphs: dict[str, int] = field(default_factory=dict)  # named graph -> triples, from the first worker
@@ -347,6 +347,7 @@ class QueryPool:
             start = time.monotonic()
             outcome = self._wait(worker, slot)
             if outcome == "timeout":
+                slot.demoted = slot.lane is Lane.GENERAL  # ran long, however little CPU it got on a busy machine
                 self._replace(worker, "ran past the timeout")
                 worker = None
                 raise QueryTimeout(f"the query ran longer than {self.timeout:g} s (the endpoint's timeout) "

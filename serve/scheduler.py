@@ -20,19 +20,19 @@ When a worker frees, it goes to the waiting client that has the fewest queries r
 ties going to the client served longest ago (round robin). So a client with nothing running is served
 before any client with a backlog, and one client's backlog never delays another client's first query.
 
-**Preemption.** An ad-hoc query that has used two seconds of CPU (``demote_after``; the bundled
-queries sent as SPARQL use up to ~0.5 s, the endpoint's own parse check included) is *demoted* by
+**Preemption.** An ad-hoc query that has used a second of CPU (``demote_after``; the bundled
+queries sent as SPARQL use up to ~0.2 s, the endpoint's own parse check included) is *demoted* by
 the pool (its worker gets the lowest CPU priority; :class:`~policykg.serve.pool.QueryPool`), and
-its client counts as running long queries for the next ``long_memory`` seconds (60): its next
-queries are *suspect* from their start. When a client with nothing running in the general lane
-has waited ``patience`` seconds (0.25) for a general worker and one of them runs a demoted or
+its client — or the client of a query stopped at the timeout — counts as running long queries for
+the next ``long_memory`` seconds (60): its next queries are *suspect* from their start. When a
+client with nothing running in the general lane has waited ``patience`` seconds (0.25) for a general worker and one of them runs a demoted or
 suspect query, the scheduler stops such a query — the one of the client with most queries
 waiting, then the one running longest — answered 503 (:class:`Preempted`): the timeout is what a
 query may take when it keeps nobody else waiting; long queries get the workers short ones leave.
 A spare worker takes the stopped one's place at once and the waiting client gets it. One
 preemption is under way at a time, and only a client with nothing running triggers one, and only
 if none of its own queries ran long within ``long_memory``: flooding clients do not stop each
-other's queries (each restart would cost two seconds of CPU at full priority), normal clients
+other's queries (each restart would cost a second of CPU at full priority), normal clients
 stop theirs.
 
 **A quota for long queries.** Suspect queries (of clients that ran long queries lately) run on at
@@ -48,7 +48,7 @@ What this guarantees, with ``W`` general workers, ``R ≥ 1`` reserved workers a
   delay ad-hoc SPARQL from others at all: at least one general worker is never theirs, and a client
   with nothing running goes before them on every worker that frees (defaults ``W = 3``, ``K = 1``);
 * with any number of them, a query of a client with nothing running, while any general worker
-  runs a long query (past two seconds of CPU, or of a client that ran long queries lately — a
+  runs a long query (past a second of CPU, or of a client that ran long queries lately — a
   flooder's, from its start), waits at most ``patience`` plus the time to stop that query and start
   a worker (~0.2 s), plus its turn among other such clients waiting at the same moment;
 * with the quota, clients that ran long queries lately never hold more than ``W // 2`` general
