@@ -13,6 +13,10 @@ for in turn as SPARQL JSON, CSV, TSV and XML.
 A warm-up pass runs each request once and records its row count; under load a
 response counts as an error unless it is 200 *and* has that row count.
 
+Each client connects from its own loopback address (127.0.20.1, 127.0.20.2, …): the endpoint
+runs at most ``--per-client`` queries of one address at once (serve/scheduler.py), so 32
+threads from one address would be one client, its 32 queries queued behind each other.
+
 Writes ``<out>.json`` and ``<out>.md`` (default benchmarks/endpoint-results.*):
 throughput, latency p50/p95/p99/max overall and per query, errors, machine.
 Target (issue 4): 32 clients for 60 s, zero errors, p95 ≤ 1 s.
@@ -32,6 +36,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,6 +147,24 @@ def process_tree_cpu(pid: int) -> float:
     return total
 
 
+class SourceAddress(requests.adapters.HTTPAdapter):
+    """Connections from the local address ``source`` (any 127.0.0.0/8 address is local on Linux)."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        kwargs["source_address"] = (self.source, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def session_from(source: str) -> requests.Session:
+    s = requests.Session()
+    s.mount("http://", SourceAddress(source))
+    return s
+
+
 def send(session: requests.Session, url: str, req: Request, timeout: float) -> tuple[int, int | None]:
     r = session.post(url, data={"query": req.query}, headers={"Accept": req.accept}, timeout=timeout)
     rows = r.headers.get("X-PolicyKG-Rows")
@@ -179,7 +202,8 @@ def run(args) -> dict:
 
         def client(i: int) -> None:
             mine = []
-            with requests.Session() as s:
+            loopback = urllib.parse.urlsplit(url).hostname in ("127.0.0.1", "localhost")
+            with session_from(f"127.0.{20 + i // 250}.{i % 250 + 1}") if loopback else requests.Session() as s:
                 j = i
                 while time.monotonic() < deadline:
                     with lock:
@@ -281,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-requests", type=int, default=200_000, help="stop after this many requests in all")
     ap.add_argument("--build-dir", default=str(ROOT / "build"))
     ap.add_argument("--url", default=None, help="an endpoint already running (else one is started)")
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=10.0)
     ap.add_argument("--max-rows", type=int, default=10_000)
     ap.add_argument("--exclude", action="append", default=[], metavar="QUERY", help="leave a named query out")

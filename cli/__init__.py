@@ -514,8 +514,7 @@ def serve(build_dir: Path | None, host: str, port: int, allow_remote: bool, time
     run_serve(build_dir, host=host, port=port, workers=workers, timeout=timeout, max_rows=max_rows,
               allow_remote=allow_remote, worker_memory=worker_memory, announce=lambda m: click.echo(m, err=True),
               base=base, chart=entity_chart_svg, draw=draw_page, reserved=reserved, per_client=per_client,
-              trust_proxy=trust_proxy,
-              preload=("matplotlib.figure", "matplotlib.backends.backend_agg", "matplotlib.backends.backend_svg"))
+              trust_proxy=trust_proxy)
 
 
 @main.command(epilog=exit_codes_text(ExitCode.OK, ExitCode.NO_GRAPH, ExitCode.PUBLISH_FAILED))

@@ -24,6 +24,7 @@ refuses updates and SERVICE before a query gets here.
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import math
 import multiprocessing
@@ -172,6 +173,7 @@ def _worker_main(conn, build_dir: str, max_rows: int, memory_bytes: int = 0, cha
     for g in store.named_graphs():
         graphs[g.value] = sum(1 for _ in store.quads_for_pattern(None, None, None, g))
     conn.send(("ready", graphs))
+    gc.freeze()  # what the fork server imported and the store stay out of every collection (and shared)
     # an entity page's chart takes ~0.15 s of matplotlib; the graph never changes, so each is drawn once
     # per worker (at most 256 kept: a few MB)
     draw = None if chart is None else functools.lru_cache(maxsize=256)(lambda kind, iri: chart(store, kind, iri))
@@ -257,9 +259,7 @@ class QueryPool:
     max_rows: int = 10_000
     memory_mb: int = 0  # address-space cap per worker (RLIMIT_AS), 0 for none
     reserved: int = 2
-    demote_after: float = 0.5
-    #: more modules for the fork server to import once for every worker (what ``chart`` imports when first drawing)
-    preload: tuple[str, ...] = ()
+    demote_after: float = 1.0
     #: workers kept started beside the lanes, so a stopped worker is replaced at once (then a new spare starts)
     spares: int = 1
     graphs: dict[str, int] = field(default_factory=dict)  # named graph -> triples, from the first worker
@@ -292,8 +292,10 @@ class QueryPool:
         # threaded server) that has imported the worker's modules once, so a worker, a replacement
         # after a timeout or crash too, starts in ~0.2 s of CPU instead of ~0.6 s for a new interpreter
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload([__name__, *([self.chart.__module__] if self.chart is not None else []),
-                                    *self.preload])
+        # not matplotlib, which the charts import when first drawn: it turns on pyparsing's packrat cache
+        # for the whole process, and rdflib's SPARQL parser (the check of every ad-hoc query) then takes
+        # twice as long; only workers that draw charts (reserved ones, for entity pages) import it
+        ctx.set_forkserver_preload([__name__, *([self.chart.__module__] if self.chart is not None else [])])
         parent, child = ctx.Pipe()
         proc = ctx.Process(target=_worker_main,
                            args=(child, str(self.build_dir), self.max_rows, self.memory_mb * 2**20, self.chart,
@@ -347,6 +349,7 @@ class QueryPool:
             start = time.monotonic()
             outcome = self._wait(worker, slot)
             if outcome == "timeout":
+                slot.demoted = slot.lane is Lane.GENERAL  # ran long, however little CPU it got on a busy machine
                 self._replace(worker, "ran past the timeout")
                 worker = None
                 raise QueryTimeout(f"the query ran longer than {self.timeout:g} s (the endpoint's timeout) "

@@ -20,17 +20,21 @@ When a worker frees, it goes to the waiting client that has the fewest queries r
 ties going to the client served longest ago (round robin). So a client with nothing running is served
 before any client with a backlog, and one client's backlog never delays another client's first query.
 
-**Preemption.** An ad-hoc query that has used half a second of CPU is *demoted* by the pool (its worker gets
-the lowest CPU priority; :class:`~policykg.serve.pool.QueryPool`), and its client counts as running
-long queries for the next ``long_memory`` seconds (60): its next queries are *suspect* from their start. When a
-client with nothing running in the general lane has waited ``patience`` seconds (0.25) for a general
-worker and one of them runs a demoted or suspect query, the scheduler stops such a query — the one
-of the client with most queries waiting, then the one running longest — answered 503
-(:class:`Preempted`): the timeout is what a query may take when it keeps nobody else waiting; long
-queries get the workers short ones leave. The stopped worker is replaced in ~0.2 s and the waiting
-client gets it. One preemption is under way at a time, and only a client with nothing running
-triggers one, and only if none of its own queries ran long (was demoted) within ``long_memory``: flooding clients do not stop each other's queries (each restart would cost half a second
-of CPU at full priority), normal clients stop theirs.
+**Preemption.** An ad-hoc query that has used a second of CPU (``demote_after``; the bundled
+queries sent as SPARQL use up to ~0.2 s, the endpoint's own parse check included) is *demoted* by
+the pool (its worker gets the lowest CPU priority; :class:`~policykg.serve.pool.QueryPool`), and
+its client — or the client of a query stopped at the timeout — counts as running long queries for
+the next ``long_memory`` seconds (60): its next queries are *suspect* from their start. When a
+client with nothing running in the general lane has waited ``patience`` seconds (0.25) for a
+general worker and one of them runs a demoted or suspect query, the scheduler stops such a query
+— the one of the client with most queries waiting, then the one running longest — answered 503
+(:class:`Preempted`): the timeout is what a
+query may take when it keeps nobody else waiting; long queries get the workers short ones leave.
+A spare worker takes the stopped one's place at once and the waiting client gets it. One
+preemption is under way at a time, and only a client with nothing running triggers one, and only
+if none of its own queries ran long within ``long_memory``: flooding clients do not stop each
+other's queries (each restart would cost a second of CPU at full priority), normal clients
+stop theirs.
 
 **A quota for long queries.** Suspect queries (of clients that ran long queries lately) run on at
 most half the general workers (``W // 2``, at least one; the pool runs them at the lowest CPU
@@ -42,14 +46,17 @@ What this guarantees, with ``W`` general workers, ``R ≥ 1`` reserved workers a
 * named queries and entity pages never wait for ad-hoc SPARQL: they wait only for other named
   queries and pages (each well under a second), handed out fairly;
 * fewer than ``W / K`` flooding clients (each keeping ``K`` queries running to the timeout) cannot
-  delay ad-hoc SPARQL from others at all: at least one general worker is never theirs, and a client
-  with nothing running goes before them on every worker that frees (defaults ``W = 3``, ``K = 1``);
+  keep ad-hoc SPARQL of others waiting for a worker: at least one general worker is never theirs,
+  and a client with nothing running goes before them on every worker that frees (defaults
+  ``W = 3``, ``K = 1``); they share the CPU with it, at the lowest priority once they run long;
 * with any number of them, a query of a client with nothing running, while any general worker
-  runs a long query (past half a second of CPU, or of a client that ran long queries lately — a
-  flooder's, from its start), waits at most ``patience`` plus the time to stop that query and start
-  a worker (~0.2 s), plus its turn among other such clients waiting at the same moment;
-* with the quota, clients that ran long queries lately never hold more than ``W // 2`` general
-  workers (at least one) between them, whatever their number (defaults: 1 of 3);
+  runs a long query (past a second of CPU, or of a client that ran long queries lately — a
+  flooder's, from its start), waits at most ``patience`` plus the time for the pool to stop that
+  query (≤ 0.1 s; a spare worker takes its place), plus its turn among other such clients waiting
+  at the same moment — only the first second of CPU of each flooder's first query is not yet
+  "long";
+* with the quota, no suspect query starts while ``W // 2`` general workers (at least one) run long
+  queries, whatever the number of clients that ran long ones lately (defaults: 1 of 3);
 * a client's own backlog waits for its own queries: at most ``max_waiting`` wait, for ``wait`` s.
 
 Clients with many addresses count as many clients: the limit is per address (or /64), not per person.

@@ -498,13 +498,12 @@ def _check_port(host: str, port: int) -> None:
 def serve(build_dir: Path | None, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 3,
           timeout: float = 10.0, max_rows: int = 10_000, allow_remote: bool = False, worker_memory: int = 2048,
           announce=lambda message: None, base: str | None = None, chart=None, draw=None, reserved: int = 2,
-          per_client: int = 1, trust_proxy: tuple[str, ...] = (), preload: tuple[str, ...] = ()) -> None:
+          per_client: int = 1, trust_proxy: tuple[str, ...] = ()) -> None:
     """Run the endpoint until interrupted. A non-loopback ``host`` needs ``allow_remote``.
 
     ``base``: the public URL the server is reached at (default ``http://HOST:PORT/``);
     ``chart(store, kind, iri)``: draws the entity pages' budget charts (``policykg.viz.chart.entity_chart_svg``);
     ``draw``: the function behind ``/draw`` (see :func:`create_app`);
-    ``preload``: modules every query worker should start with (imported once, by the fork server);
     ``workers``: general query workers (ad-hoc SPARQL, /draw); ``reserved``: workers kept for named
     queries and entity pages; ``per_client``: queries of one client running at once per lane
     (:mod:`.scheduler` says what this guarantees);
@@ -525,7 +524,7 @@ def serve(build_dir: Path | None, *, host: str = "127.0.0.1", port: int = 8000, 
         raise QueryError(f"--base {base!r} is not an http(s) URL")
     base = base or f"http://{shown}:{port}/"
     pool = QueryPool(build_dir or default_build_dir(), workers=workers, reserved=reserved, timeout=timeout,
-                     max_rows=max_rows, memory_mb=worker_memory, chart=chart, preload=preload).start()
+                     max_rows=max_rows, memory_mb=worker_memory, chart=chart).start()
     try:
         app = create_app(pool, _page(), base=base, draw=draw, per_client=per_client)
         # uvicorn would take X-Forwarded-For from 127.0.0.1 by default: on loopback anyone could pose

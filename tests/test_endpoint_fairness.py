@@ -55,7 +55,8 @@ WORKER_MIB = 1024
 
 @pytest.fixture(scope="module")
 def served(bundled_build: Path, serving):
-    with serving(bundled_build, "--timeout", str(TIMEOUT), "--worker-memory", str(WORKER_MIB), ready="/") as (url, proc):
+    options = ("--timeout", str(TIMEOUT), "--worker-memory", str(WORKER_MIB))
+    with serving(bundled_build, *options, ready="/") as (url, proc):
         yield url, proc.pid
 
 

@@ -190,7 +190,7 @@ def test_a_client_with_nothing_running_preempts_a_long_query_after_its_patience(
         jobs.start("c1", "C")  # C waits with nothing running
         await asyncio.sleep(0.4)
         assert not any(slot.stop.is_set() for slot in jobs.slots.values())  # neither query is long: they may end
-        jobs.slots["b1"].demoted = True  # B's query has used half a second of CPU
+        jobs.slots["b1"].demoted = True  # B's query has used a second of CPU
         await asyncio.sleep(0.15)
         assert jobs.slots["b1"].stop.is_set() and not jobs.slots["a1"].stop.is_set()  # the long one
         await jobs.finish("b1")  # the pool stops the worker and the job ends: C gets it, before A's a2
@@ -245,7 +245,7 @@ def test_a_client_that_ran_long_lately_is_preemptible_from_the_start() -> None:
         await settle()
         assert jobs.slots["a2"].suspect and not jobs.slots["a2"].demoted
         await asyncio.sleep(0.45)
-        assert jobs.slots["a2"].stop.is_set()  # B did not wait for A's query to use half a second of CPU
+        assert jobs.slots["a2"].stop.is_set()  # B did not wait for A's query to use a second of CPU
         await jobs.finish("a2")
         assert jobs.granted() == ["a1", "a2", "b1"] and not jobs.slots["b1"].suspect
 
