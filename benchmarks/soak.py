@@ -42,6 +42,9 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from endpoint_load import percentile  # noqa: E402  (one nearest-rank percentile for both benchmarks)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 SLOW_Q = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"  # 14k² pairs: runs to any timeout
@@ -145,18 +148,6 @@ def slow_body_request(base: str, query: str, *, source: str, chunk: int = 8, pau
     head, _, text = data.partition(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/") else 0
     return Reply(status, text.decode("utf-8", errors="replace"), time.monotonic() - start)
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile of ``values`` (p in 0..100).
-
-    >>> percentile([0.1, 0.2, 0.3, 0.4], 50), percentile([0.1, 0.2, 0.3, 0.4], 95), percentile([], 50)
-    (0.2, 0.4, 0.0)
-    """
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[int(max(1, -(-len(ordered) * p // 100))) - 1]
 
 
 class Memory:

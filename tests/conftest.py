@@ -138,3 +138,32 @@ def workers_of():
 def serving():
     """``with serving(build_dir, *serve options, ready="/path") as (url, process): …`` — see :func:`_serving`."""
     return _serving
+
+
+@pytest.fixture(scope="session")
+def fy2020_manifest():
+    """``make(folder, title) -> manifest.toml``: a corpus folder holding the bundled FY2020 text
+    (nisc-budget-fy2020) alone, under ``title``, with its manifest."""
+    from policykg.sources import corpus_dir
+
+    name = "003_ddf944621e8ed638.txt"
+
+    def make(folder: Path, title: str = "政府のサイバーセキュリティに関する予算（令和2年度）") -> Path:
+        folder.mkdir(parents=True)
+        (folder / name).write_bytes((corpus_dir() / name).read_bytes())
+        digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        (folder / "manifest.toml").write_text(f'''[[document]]
+id = "nisc-budget-fy2020"
+file = "{name}"
+original_file = "{name}"
+sha256 = "{digest}"
+title = "{title}"
+issuer = "内閣官房 内閣サイバーセキュリティセンター"
+issuer_key = "nisc"
+fiscal_year = 2020
+layout = "nisc-budget-pdftext"
+strategy = "2018"
+''', encoding="utf-8")
+        return folder / "manifest.toml"
+
+    return make

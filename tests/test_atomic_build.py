@@ -31,9 +31,7 @@ import pytest
 
 from policykg.graph.store import (CURRENT, GRAPH_FILE, REPORT_FILE, StoreError, load_dataset, read_build_report,
                                   resolve_build, write_build)
-from policykg.sources import corpus_dir
 
-FY2020 = "003_ddf944621e8ed638.txt"
 
 #: Runs ``policykg ARGS…`` with ``store._step`` replaced: SIGKILL at the step named by argv[1].
 DRIVER = """
@@ -58,25 +56,6 @@ STEPS = {
 #: The first step after which readers see the new pair (before it: the old pair, or none).
 SWITCH = {"generations": "current-swapped", "plain": "policykg.nq-linked", "empty": "current-swapped"}
 CASES = [(layout, step) for layout, steps in STEPS.items() for step in steps]
-
-
-def _manifest(folder: Path, title: str) -> Path:
-    folder.mkdir(parents=True)
-    (folder / FY2020).write_bytes((corpus_dir() / FY2020).read_bytes())
-    digest = hashlib.sha256((folder / FY2020).read_bytes()).hexdigest()
-    (folder / "manifest.toml").write_text(f'''[[document]]
-id = "nisc-budget-fy2020"
-file = "{FY2020}"
-original_file = "{FY2020}"
-sha256 = "{digest}"
-title = "{title}"
-issuer = "内閣官房 内閣サイバーセキュリティセンター"
-issuer_key = "nisc"
-fiscal_year = 2020
-layout = "nisc-budget-pdftext"
-strategy = "2018"
-''', encoding="utf-8")
-    return folder / "manifest.toml"
 
 
 def _build(manifest: Path, out: Path, kill_at: str = "") -> subprocess.CompletedProcess:
@@ -109,11 +88,11 @@ def check_tidy(out: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def pairs(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def pairs(tmp_path_factory: pytest.TempPathFactory, fy2020_manifest) -> dict:
     """An old build and a new one (the FY2020 text under two titles), and the folders to start from."""
     root = tmp_path_factory.mktemp("atomic")
-    old_manifest = _manifest(root / "old", "旧")
-    new_manifest = _manifest(root / "new", "新")
+    old_manifest = fy2020_manifest(root / "old", "旧")
+    new_manifest = fy2020_manifest(root / "new", "新")
     for name, manifest in (("old-build", old_manifest), ("new-build", new_manifest)):
         done = _build(manifest, root / name)
         assert done.returncode == 0, done.stderr

@@ -10,7 +10,6 @@ removed by the next build.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 import subprocess
 import sys
@@ -19,30 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from policykg.sources import corpus_dir
 
-FY2020 = "003_ddf944621e8ed638.txt"
 
 
 @pytest.fixture()
-def manifest(tmp_path: Path) -> Path:
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    (folder / FY2020).write_bytes((corpus_dir() / FY2020).read_bytes())
-    digest = hashlib.sha256((folder / FY2020).read_bytes()).hexdigest()
-    (folder / "manifest.toml").write_text(f'''[[document]]
-id = "nisc-budget-fy2020"
-file = "{FY2020}"
-original_file = "{FY2020}"
-sha256 = "{digest}"
-title = "政府のサイバーセキュリティに関する予算（令和2年度）"
-issuer = "内閣官房 内閣サイバーセキュリティセンター"
-issuer_key = "nisc"
-fiscal_year = 2020
-layout = "nisc-budget-pdftext"
-strategy = "2018"
-''', encoding="utf-8")
-    return folder / "manifest.toml"
+def manifest(tmp_path: Path, fy2020_manifest) -> Path:
+    return fy2020_manifest(tmp_path / "corpus")
 
 
 def _build(manifest: Path, out: Path) -> subprocess.Popen:
