@@ -47,6 +47,7 @@ from rdflib.namespace import XSD
 from rdflib.query import Result
 
 from policykg.errors import QueryError
+from policykg.graph.narrow import narrowed
 from policykg.graph.store import Generation, StoreError, load_dataset, resolve_build
 
 log = logging.getLogger(__name__)
@@ -195,15 +196,24 @@ class OxigraphStore:
 
     def select(self, query: str, bindings: Mapping[str, object] | None = None,
                project: tuple[str, ...] = ()) -> Result:
-        """Run ``query``; ``bindings`` become ``substitutions`` (a trailing VALUES join).
+        """Run ``query`` with ``bindings`` (variable name -> RDF term).
 
-        Oxigraph accepts a substitution only for a projected variable, so bound
-        variables missing from ``project`` (the query's columns) are added to the
-        projection (:func:`with_projected`) and dropped from the result.
+        The bound terms narrow the work (:func:`policykg.graph.narrow.narrowed`:
+        a one-row VALUES at the start of each group that binds the variable, where
+        the planner starts from it). Where a binding cannot narrow the query they
+        become ``substitutions``, which Oxigraph accepts only for a projected
+        variable: bound variables missing from ``project`` (the query's columns)
+        are added to the projection (:func:`with_projected`) and dropped from the
+        result.
         """
-        if bindings and project:
-            query = with_projected(query, tuple(v for v in bindings if v not in project))
-        subs = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
+        terms = {k: to_oxigraph(v) for k, v in (bindings or {}).items()}
+        subs = {}
+        if terms and (text := narrowed(query, terms)) is not None:
+            query = text
+        elif terms:
+            if project:
+                query = with_projected(query, tuple(v for v in terms if v not in project))
+            subs = {ox.Variable(k): v for k, v in terms.items()}
         try:
             answer = self.store.query(query, substitutions=subs or None)
         except SyntaxError as e:
