@@ -3,9 +3,10 @@
 pyoxigraph's ``substitutions`` pre-bind a variable but the planner does not use
 them: ``measure-history`` for one measure reads every figure of every measure and
 keeps one measure's at the end. :func:`narrowed` instead puts each bound term
-into the query as a one-row ``VALUES ?v { term }`` at the start of the group it
-binds — the outer ``WHERE`` and every subquery that hands ``?v`` out to it — so
-the plan begins at that term. The term is an RDF term serialised by pyoxigraph
+into the query as a one-row ``VALUES ?v { term }`` at the start of every group
+in its scope — the outer ``WHERE``, its UNION branches, OPTIONAL and EXISTS
+groups, and every subquery that hands ``?v`` out to it — so each part of the
+plan begins at that term. The term is an RDF term serialised by pyoxigraph
 (N-Triples: IRIs checked by its parser, every quote, backslash and line break of
 a literal escaped) and re-read by the tokenizer as exactly one term before it is
 placed; the query's own text is never edited, only tokens are inserted between
@@ -13,7 +14,10 @@ its tokens.
 
 Why the rows do not change. A ``VALUES`` block with one row joined at the start
 of a group pre-binds ``?v`` for the whole group, its FILTERs included — what
-rdflib's ``initBindings`` and pyoxigraph's ``substitutions`` do. A subquery is
+rdflib's ``initBindings`` and pyoxigraph's ``substitutions`` do; repeating it in
+a group inside (a UNION branch, an OPTIONAL, an EXISTS) only drops rows that
+could not join with ``?v`` = term anyway. MINUS groups are left alone: a MINUS
+compares only the variables both sides bind. A subquery is
 narrowed only when the narrowing cannot reach past it: it projects ``?v`` as a
 plain variable, groups by it (or does not group), and has no LIMIT or OFFSET;
 then keeping its rows with ``?v`` = term equals joining them with ``?v`` = term
@@ -97,8 +101,8 @@ class _Select:
     limited: bool  # LIMIT or OFFSET
 
 
-def _structure(toks: list[Token]) -> list[_Select] | None:
-    """The SELECTs of the query (outer first), or None when its braces do not balance."""
+def _matching(toks: list[Token]) -> dict[int, int] | None:
+    """Index of each "{" -> index of its "}"; None when the braces do not balance."""
     match: dict[int, int] = {}
     stack: list[int] = []
     for i, t in enumerate(toks):
@@ -108,7 +112,13 @@ def _structure(toks: list[Token]) -> list[_Select] | None:
             if not stack:
                 return None
             match[stack.pop()] = i
-    if stack:
+    return None if stack else match
+
+
+def _structure(toks: list[Token]) -> list[_Select] | None:
+    """The SELECTs of the query (outer first), or None when its braces do not balance."""
+    match = _matching(toks)
+    if match is None:
         return None
     enclosing: dict[int, int] = {}  # token index -> index of the "{" directly around it
     stack = []
@@ -188,6 +198,38 @@ def _assigned_or_listed(toks: list[Token]) -> set[str]:
     return found
 
 
+def _values_data(toks: list[Token]) -> set[int]:
+    """Indices of the "{" that open a VALUES block's data (not a group)."""
+    found = set()
+    for k, t in enumerate(toks):
+        if t.upper != "VALUES" or k + 1 >= len(toks):
+            continue
+        j = k + 1
+        if toks[j].text == "(":
+            while j < len(toks) and toks[j].text != ")":
+                j += 1
+        if j + 1 < len(toks) and toks[j + 1].text == "{":
+            found.add(j + 1)
+    return found
+
+
+def _under_minus(toks: list[Token], i: int, top: int) -> bool:
+    """Whether the group opened at ``i`` is (inside) a MINUS group below the group opened at ``top``:
+    a MINUS compares only the variables both sides bind, so binding more on its side changes rows."""
+    depth = 0
+    for j in range(i, top, -1):
+        t = toks[j]
+        if t.kind == "punct" and t.text == "}":
+            depth += 1
+        elif t.kind == "punct" and t.text == "{":
+            if depth == 0:
+                if toks[j - 1].upper == "MINUS":
+                    return True
+            else:
+                depth -= 1
+    return False
+
+
 def serialised(term: ox.NamedNode | ox.Literal) -> str:
     """``term`` in SPARQL syntax, checked to read back as exactly one term.
 
@@ -216,6 +258,8 @@ def narrowed(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal | ox.Bl
         return None
     if any(isinstance(term, ox.BlankNode) for term in bindings.values()):
         return None
+    data = _values_data(toks)
+    close = _matching(toks)
     inserts: dict[int, list[str]] = {}  # token index of a "{" -> VALUES blocks to put after it
     for name in sorted(bindings):
         block = f"VALUES ?{name} {{ {serialised(bindings[name])} }}"
@@ -226,8 +270,17 @@ def narrowed(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal | ox.Bl
             else:
                 visible[s.at] = (visible[s.parent.at] and bool({name, "*"} & s.plain) and not s.limited
                                  and (name in s.grouped if s.grouped is not None else not s.aggregates))
-            if visible[s.at]:
-                inserts.setdefault(s.open, []).append(block)
+        for i, t in enumerate(toks):
+            if t.kind != "punct" or t.text != "{" or i in data or toks[i + 1].upper == "SELECT":
+                continue
+            if any(s.at < i < s.open for s in selects):
+                continue  # in a projection: (EXISTS { … } AS ?x)
+            scope = [s for s in selects if s.open <= i <= s.close]
+            if not scope or not visible[scope[-1].at] or _under_minus(toks, i, scope[-1].open):
+                continue
+            if i != scope[-1].open and not any(x.name == name for x in toks[i:close[i]]):
+                continue  # a group that never mentions ?v (a label's OPTIONAL) gains nothing
+            inserts.setdefault(i, []).append(block)
     out, last = [], 0
     for i in sorted(inserts):
         cut = toks[i].start + 1
