@@ -95,7 +95,7 @@ def build_mix(build_dir: Path, exclude: set[str]) -> tuple[list[Request], dict[s
         if nq.name in exclude:
             continue
         texts = [(nq.name, nq.text)]
-        reference[nq.name] = len(ds.query(nq.prepared))  # unparameterised, even where a parameter is required
+        reference[nq.name] = len(ds.query(nq.prepared_query()))  # unparameterised, even where a parameter is required
         params = example_params(nq.example)
         if params and "GROUP BY" not in nq.text.upper():  # a trailing VALUES joins after grouping
             terms = {nq.param(k).var: convert(index, nq.param(k), v) for k, v in params.items()}

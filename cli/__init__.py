@@ -123,6 +123,15 @@ def build(build_dir: Path | None, manifest: Path | None, corpus: tuple[Path, ...
 
     folders = [*corpus_folders_from_env(), *corpus]
     result = run_build(build_dir, manifest=manifest, corpus=folders, progress=lambda m: click.echo(m, err=True))
+    from policykg.graph.backends import ensure_disk_store
+    from policykg.graph.store import resolve_build
+
+    from policykg.queries.run import list_queries
+
+    # the read-only store `policykg query` opens instead of loading the graph (keyed by its SHA-256),
+    # and the bundled queries checked once, so that a query needs no rdflib parse (queries/run.py)
+    click.echo(f"query store: {ensure_disk_store(resolve_build(result.graph_path.parent))}", err=True)
+    list_queries()
     report = result.report
     click.echo(f"wrote {result.graph_path} ({result.quads} quads)")
     click.echo("documents: " + ", ".join(report.documents))

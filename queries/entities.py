@@ -35,7 +35,6 @@ from rdflib.namespace import DCTERMS, SKOS
 from policykg.errors import QueryError
 from policykg.graph.backends import Store
 from policykg.namespace import PK
-from policykg.registry import lookup_key
 
 __all__ = ["ENTITY_CLASSES", "EntityIndex"]
 
@@ -71,6 +70,8 @@ class EntityIndex:
         return self._names[kind]
 
     def _read(self, kind: str) -> None:
+        from policykg.registry import lookup_key  # the registry's import costs a CLI answer 20 ms
+
         if kind in self._names:
             return
         ds = self.store
@@ -100,6 +101,8 @@ class EntityIndex:
                 return URIRef(stripped)
             raise QueryError(f"{where}no {kind} with IRI <{stripped}>")
         index = self.names(kind)
+        from policykg.registry import lookup_key
+
         key = lookup_key(value)
         found = index.get(key, frozenset())
         if len(found) == 1:

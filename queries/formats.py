@@ -104,6 +104,8 @@ def display_width(text: str) -> int:
     >>> display_width("厚生労働省"), display_width("IPA"), display_width("ＩＰＡ")
     (10, 3, 6)
     """
+    if text.isascii():
+        return len(text)
     width = 0
     for ch in text:
         if unicodedata.combining(ch):

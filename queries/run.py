@@ -38,20 +38,22 @@ is refused when the query is parsed.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import logging
+import os
 import re
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
 
-from pyparsing import ParseException
+from typing import TYPE_CHECKING
+
+import rdflib
 from rdflib import XSD, Graph, Literal, Namespace, URIRef, Variable
-from rdflib.plugins.sparql import prepareQuery
-from rdflib.plugins.sparql.algebra import traverse
-from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
 
 from policykg.errors import QueryError
@@ -61,6 +63,9 @@ from policykg.normalize import fiscal_year_from_text, nfkc
 
 from .entities import ENTITY_CLASSES, EntityIndex
 from .formats import Format, format_result
+
+if TYPE_CHECKING:
+    from rdflib.plugins.sparql.sparql import Query
 
 __all__ = [
     "EntityIndex", "Format", "NamedQuery", "Param", "PARAM_TYPES", "format_result", "list_queries",
@@ -101,6 +106,10 @@ class NamedQuery:
     reads: tuple[str, ...] = ()  # `@reads pk:Class`: the classes whose absence explains an empty result
     prepared: Query | None = field(default=None, compare=False, repr=False)
 
+    def prepared_query(self) -> Query:
+        """The query as rdflib prepared it (parsed on first use when the parse came from the cache)."""
+        return self.prepared if self.prepared is not None else _prepare(self.text, self.path)
+
     def param(self, name: str) -> Param:
         for p in self.params:
             if p.name == name:
@@ -140,17 +149,58 @@ def load_query(name_or_path: str | Path) -> NamedQuery:
 def _parsed(path: Path, text: str) -> NamedQuery:
     """The query file ``path`` holding ``text``, parsed and checked once per process: rdflib's parser
     takes ~0.2 s a query, which the endpoint's entity pages paid on every chart before. Keyed by
-    the text, so an edited file is parsed again; a NamedQuery is frozen, safe to share."""
+    the text, so an edited file is parsed again; a NamedQuery is frozen, safe to share.
+
+    What the check found (columns, variables) is also kept on disk (:func:`_parse_cache`), so a
+    ``policykg query`` on Oxigraph needs no rdflib parse: the rdflib backend prepares it on use."""
     description, params, example = _parse_header(text, path)
     reads = tuple(_expand(word, path) for line in text.splitlines() if line.startswith("# @reads")
                   for word in line.split()[2:])
-    prepared = _prepare(text, path)
-    used = _variables(prepared)
+    prepared = None
+    cache = _parse_cache(text)
+    try:
+        known = json.loads(cache.read_text(encoding="utf-8")) if cache is not None else None
+        columns, used = tuple(known["columns"]), set(known["variables"])
+    except (OSError, ValueError, KeyError, TypeError):
+        prepared = _prepare(text, path)
+        used = _variables(prepared)
+        columns = tuple(str(v) for v in (prepared.algebra.get("PV") or ()))
+        _write_cache(cache, {"columns": list(columns), "variables": sorted(used)})
     for p in params:
         if p.var not in used:
             raise QueryError(f"{path}: parameter {p.name!r} binds ?{p.var}, which the query never uses")
-    columns = tuple(str(v) for v in (prepared.algebra.get("PV") or ()))
     return NamedQuery(path.stem, path, description, params, text, example, columns, reads, prepared)
+
+
+def _parse_cache(text: str) -> Path | None:
+    """Where the check of ``text`` is kept: ``$XDG_CACHE_HOME/policykg/queries/<sha256>.json``, keyed
+    by the text, this module's source and the versions of policykg and rdflib, so it is never stale.
+    None where there is no home folder to hold it."""
+    try:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        source = Path(__file__).read_bytes()
+    except (OSError, RuntimeError):
+        return None
+    from policykg import __version__
+
+    digest = hashlib.sha256(b"\0".join([__version__.encode(), rdflib.__version__.encode(),
+                                        hashlib.sha256(source).digest(), text.encode("utf-8")]))
+    return base / "policykg" / "queries" / f"{digest.hexdigest()}.json"
+
+
+def _write_cache(path: Path | None, value: dict) -> None:
+    """Write ``value`` to ``path`` whole (a temporary file renamed) or not at all: a cache that
+    cannot be written costs a parse next time, never an error."""
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, suffix=".tmp",
+                                         delete=False) as f:
+            json.dump(value, f, sort_keys=True)
+        os.replace(f.name, path)
+    except OSError as e:
+        log.debug("query parse cache not written (%s): %s", path, e)
 
 
 def _expand(curie: str, path: Path) -> str:
@@ -197,8 +247,14 @@ def _parse_header(text: str, path: Path) -> tuple[str, tuple[Param, ...], str]:
     return description, tuple(params), example
 
 
+@functools.lru_cache(maxsize=256)
 def _prepare(text: str, path: Path) -> Query:
     """Parse as a query; an update, SERVICE or FROM is refused (decided by parsing)."""
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql import prepareQuery
+    from rdflib.plugins.sparql.algebra import traverse
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
     try:
         parseQuery(text)
     except ParseException as e:
@@ -227,6 +283,8 @@ def _prepare(text: str, path: Path) -> Query:
 
 
 def _variables(prepared: Query) -> set[str]:
+    from rdflib.plugins.sparql.algebra import traverse
+
     found: set[str] = set()
 
     def visit(node: object) -> None:
@@ -262,7 +320,7 @@ def run_bound(ds: Graph | Store, nq: NamedQuery, bindings: Mapping[str, object])
     if isinstance(ds, OxigraphStore):
         return ds.select(nq.text, bindings, project=nq.columns)
     store = ds if isinstance(ds, RdflibStore) else RdflibStore(ds)
-    return store.select(nq.prepared, bindings)
+    return store.select(nq.prepared_query(), bindings)
 
 
 def query_from_text(text: str, *, name: str = "sparql") -> NamedQuery:
@@ -285,7 +343,7 @@ def query_from_text(text: str, *, name: str = "sparql") -> NamedQuery:
 
 def query_variables(nq: NamedQuery) -> set[str]:
     """The names of every variable ``nq`` uses (what a binding may name)."""
-    return _variables(nq.prepared)
+    return _variables(nq.prepared_query())
 
 
 def bind_params(index: EntityIndex, nq: NamedQuery, params: Mapping[str, str]) -> dict[str, object]:
