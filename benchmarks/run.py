@@ -24,7 +24,7 @@ they are reported next to the others.
 Results: benchmarks/results.json and benchmarks/results.md. Run from the
 repository root::
 
-    python benchmarks/run.py                 # 10k 100k 1M 5M, every backend
+    python benchmarks/run.py --sizes 100k,1M,5M   # the issue-14 run: every backend, CLI, endpoint
     python benchmarks/run.py --quick         # 10k and 100k, 3 repeats
     python benchmarks/run.py --sizes 1M --backends oxigraph,virtuoso
 """
@@ -117,7 +117,8 @@ def timed_runs(run, repeats: int, timeout: float, budget: float) -> dict:
 
 def child_local(args: argparse.Namespace) -> dict:
     """One of our stores in this (child) process."""
-    from policykg.graph.backends import OXIGRAPH_DIR, Backend, ensure_disk_store, open_store
+    from policykg.graph.backends import OXIGRAPH_DIR, Backend, ensure_disk_store, open_store, to_oxigraph
+    from policykg.graph.narrow import narrowed
     from policykg.graph.store import resolve_build
     from policykg.queries.entities import EntityIndex
     from policykg.queries.run import bind_params, list_queries, run_query
@@ -134,7 +135,7 @@ def child_local(args: argparse.Namespace) -> dict:
     out["load_s"] = round(time.perf_counter() - t, 2)
     out["quads_default_graph"] = len(store) if args.backend != "rdflib" else None
     out["store_bytes"] = disk_bytes(build / OXIGRAPH_DIR if args.backend == "oxigraph-disk" else build / "policykg.nq")
-    queries, bindings = {}, {}
+    queries, bindings, texts = {}, {}, {}
     index = EntityIndex(store)  # each kind's names read once, on the first query that needs them
     for nq in list_queries():
         params = example_params(nq.example)
@@ -142,15 +143,17 @@ def child_local(args: argparse.Namespace) -> dict:
         bound = bind_params(index, nq, params)
         resolve_s = time.perf_counter() - t
         bindings[nq.name] = {k: v.n3() for k, v in bound.items()}
+        texts[nq.name] = narrowed(nq.text, {k: to_oxigraph(v) for k, v in bound.items()}) if bound else nq.text
         result = timed_runs(lambda: len(list(run_query(store, nq, params, index=index))), args.repeats, args.timeout, args.budget)
         result["first_resolve_ms"] = round(1000 * resolve_s, 1)
         queries[nq.name] = result
-    out["queries"], out["bindings"] = queries, bindings
+    out["queries"], out["bindings"], out["texts"] = queries, bindings, texts
     out["peak_rss_bytes"] = vm_hwm()
     return out
 
 
-def run_virtuoso(nquads: Path, bindings: dict[str, dict[str, str]], args: argparse.Namespace) -> dict:
+def run_virtuoso(nquads: Path, bindings: dict[str, dict[str, str]], texts: dict[str, str | None],
+                 args: argparse.Namespace) -> dict:
     sys.path.insert(0, str(ROOT))
     from policykg.graph.virtuoso import virtuoso_server
 
@@ -165,9 +168,9 @@ def run_virtuoso(nquads: Path, bindings: dict[str, dict[str, str]], args: argpar
         queries = {}
         for nq in list_queries():
             bound = bindings.get(nq.name, {})
-            text = nq.text
-            if bound:
-                text = leading_values(text, bound)
+            text = texts.get(nq.name) or nq.text  # the text Oxigraph ran: the narrowed query
+            if bound and not texts.get(nq.name):  # not narrowed (measure-facts' ?fact): a leading VALUES
+                text = leading_values(nq.text, bound)
             try:
                 queries[nq.name] = timed_runs(lambda: len(v.sparql_select(text, timeout=args.timeout)),
                                               args.repeats, args.timeout + 5, args.budget)
@@ -229,6 +232,43 @@ def run_child(backend: str, build: Path, args: argparse.Namespace) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def cli_first_answer(work: Path, repeats: int) -> dict:
+    """Wall time of ``policykg query NAME <its @example parameters>`` on the bundled graph, each
+    query in a fresh process as an analyst runs it: the first run right after ``policykg build``,
+    then the median of ``repeats`` more."""
+    from policykg.queries.run import list_queries
+
+    build = work / "bundled"
+    cmd = [sys.executable, "-m", "policykg.cli"]
+    t = time.perf_counter()
+    subprocess.run([*cmd, "build", "--build-dir", str(build)], check=True, capture_output=True, cwd=ROOT)
+    out: dict = {"build_s": round(time.perf_counter() - t, 2), "queries": {}}
+    for nq in list_queries():
+        args = [*cmd, *shlex.split(nq.example)[1:], "--build-dir", str(build)]
+        times = []
+        for _ in range(repeats + 1):
+            t = time.perf_counter()
+            subprocess.run(args, check=True, capture_output=True, cwd=ROOT)
+            times.append(time.perf_counter() - t)
+        out["queries"][nq.name] = {"first_s": round(times[0], 3), "p50_s": round(statistics.median(times[1:]), 3)}
+    return out
+
+
+def endpoint_soak(work: Path, duration: float, clients: int) -> dict:
+    """benchmarks/soak.py against a started ``policykg serve`` on the bundled graph: its figures."""
+    out = work / "soak"
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "soak.py"), "--build-dir", str(work / "bundled"),
+                           "--duration", str(duration), "--clients", str(clients), "--out", str(out)],
+                          capture_output=True, text=True, cwd=ROOT)
+    if not out.with_suffix(".json").is_file():
+        return {"error": (done.stderr.strip().splitlines() or ["soak.py failed"])[-1]}
+    res = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    normal = res["normal"]
+    return {"clients": clients, "duration_s": duration, "requests": normal["requests"],
+            "errors": sum(normal["errors"].values()), "p50_ms": normal["p50_ms"], "p95_ms": normal["p95_ms"],
+            "max_ms": normal["max_ms"], "server": res.get("server", "")}
+
+
 def machine() -> dict:
     return {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
             "loadavg_at_start": os.getloadavg(), "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
@@ -248,6 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     ap.add_argument("--child-timeout", type=float, default=3600.0)
     ap.add_argument("--virtuoso-buffers", type=int, default=170000, help="8 KiB pages (170000 ≈ 1.3 GiB)")
+    ap.add_argument("--cli-repeats", type=int, default=3, help="timed `policykg query` runs per query (0: skip)")
+    ap.add_argument("--soak", type=float, default=60.0, help="seconds of the endpoint soak test (0: skip)")
+    ap.add_argument("--soak-clients", type=int, default=32)
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--build", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -262,6 +305,20 @@ def main(argv: list[str] | None = None) -> int:
     backends = [b.strip() for b in args.backends.split(",")]
     report = {"machine": machine(), "seed": args.seed, "repeats": args.repeats, "timeout_s": args.timeout,
               "sizes": []}
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    if args.cli_repeats:
+        report["cli"] = cli_first_answer(work, args.cli_repeats)
+        print(f"== CLI: slowest p50 {max(q['p50_s'] for q in report['cli']['queries'].values())} s",
+              file=sys.stderr, flush=True)
+        write(report, Path(args.out))
+    if args.soak:
+        if not (work / "bundled").is_dir():
+            subprocess.run([sys.executable, "-m", "policykg.cli", "build", "--build-dir", str(work / "bundled")],
+                           check=True, capture_output=True, cwd=ROOT)
+        report["endpoint"] = endpoint_soak(work, args.soak, args.soak_clients)
+        print(f"== endpoint: {report['endpoint']}", file=sys.stderr, flush=True)
+        write(report, Path(args.out))
     for n in sizes:
         build = Path(args.work) / f"synth-{label(n)}-seed{args.seed}"
         nquads = build / "policykg.nq"
@@ -273,17 +330,19 @@ def main(argv: list[str] | None = None) -> int:
                  "synth_s": round(time.perf_counter() - t, 2), "loadavg": os.getloadavg(), "backends": {}}
         print(f"== {label(n)}: {entry['quads']} quads", file=sys.stderr, flush=True)
         bindings: dict = {}
+        texts: dict = {}
         for backend in [b for b in ("oxigraph", "oxigraph-disk", "rdflib") if b in backends]:
             if backend == "rdflib" and n > parse_size(args.rdflib_max):
                 entry["backends"]["rdflib"] = {"backend": "rdflib", "skipped": f"above --rdflib-max {args.rdflib_max}"}
                 continue
             result = run_child(backend, build, args)
             bindings = bindings or result.get("bindings", {})
+            texts = texts or result.get("texts", {})
             entry["backends"][backend] = result
             print(f"   {backend}: load {result.get('load_s')} s, error {result.get('error')}", file=sys.stderr, flush=True)
         if "virtuoso" in backends:
             try:
-                entry["backends"]["virtuoso"] = run_virtuoso(nquads, bindings, args)
+                entry["backends"]["virtuoso"] = run_virtuoso(nquads, bindings, texts, args)
             except Exception as e:  # noqa: BLE001 - a missing Virtuoso is reported, not fatal
                 entry["backends"]["virtuoso"] = {"backend": "virtuoso", "error": str(e)[:300]}
             print(f"   virtuoso: load {entry['backends']['virtuoso'].get('load_s')} s", file=sys.stderr, flush=True)

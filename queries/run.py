@@ -22,10 +22,12 @@ full-width and Kangxi-radical variants match.
 
 Parameters are optional unless marked ``required``; an absent one is left
 unbound. rdflib applies ``initBindings`` as initial bindings of the whole
-evaluation (not as a trailing ``VALUES`` join; pyoxigraph's ``substitutions``
-behave like the latter), so the queries follow one portable rule: a parameter
-variable appears in a *required* triple pattern — bound, it restricts the
-pattern; unbound, the pattern binds it. A parameter variable inside OPTIONAL or
+evaluation; on Oxigraph the store narrows the query with each bound term as a
+one-row ``VALUES`` at the start of the groups that bind it
+(:mod:`policykg.graph.narrow`, falling back to pyoxigraph's ``substitutions``),
+so the queries follow one portable rule: a parameter variable appears in a
+*required* triple pattern — bound, it restricts the pattern; unbound, the
+pattern binds it. A parameter variable inside OPTIONAL or
 in only one UNION branch would not filter, nor would one seen only by a FILTER
 (``measures-by-law`` matches its optional article with a zero-or-one path
 instead). tests/test_backends.py checks that both engines give the same rows.

@@ -71,4 +71,4 @@ def test_temporaries_of_a_killed_build_are_removed(manifest: Path, tmp_path: Pat
     assert proc.returncode == 0, err
     assert not any(p.exists() for p in stale) and keep.exists()
     assert sorted(p.name for p in out.iterdir()) == [".gen-1", ".unrelated", "build-report.json", "current",
-                                                     "policykg.nq"]
+                                                     "oxigraph", "policykg.nq"]  # oxigraph: the query store
