@@ -19,7 +19,7 @@ import pyoxigraph as ox
 import pytest
 
 from policykg.graph.backends import Backend, OxigraphStore, open_store, to_oxigraph
-from policykg.graph.narrow import narrowed, serialised, tokens
+from policykg.graph.narrow import _assigned_or_listed, narrowed, serialised, tokens
 from policykg.queries.entities import EntityIndex
 from policykg.queries.run import bind_params, format_result, list_queries, load_query, run_bound
 from policykg.synth import write_synth
@@ -158,16 +158,7 @@ ASSIGNED = {"measure-facts": {"fact"}}
 def test_only_the_listed_queries_assign_a_parameter_variable() -> None:
     found = {}
     for q in list_queries():
-        toks = tokens(q.text)
-        assigned = {toks[i + 1].name for i, t in enumerate(toks[:-1]) if t.upper == "AS"}
-        assigned |= {toks[i + 1].name for i, t in enumerate(toks[:-1]) if t.upper == "VALUES"}
-        for i, t in enumerate(toks[:-1]):  # VALUES (?a ?b) { … }
-            if t.upper == "VALUES" and toks[i + 1].text == "(":
-                j = i + 2
-                while toks[j].text != ")":
-                    assigned.add(toks[j].name)
-                    j += 1
-        if hit := assigned & {p.var for p in q.params}:
+        if hit := _assigned_or_listed(tokens(q.text)) & {p.var for p in q.params}:
             found[q.name] = hit
     assert found == ASSIGNED
 
